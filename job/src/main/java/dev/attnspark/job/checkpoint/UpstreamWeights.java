@@ -1,0 +1,113 @@
+package dev.attnspark.job.checkpoint;
+
+import dev.attnspark.job.model.Model;
+import dev.attnspark.job.model.ParamSpec;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Loads upstream weights into a model's parameter views by their upstream names. Accepts the bare
+ * {@code state_dict} names, perceiver-io's Hugging Face export ({@code backend_model.} prefix) and its Lightning
+ * checkpoints ({@code model.} prefix). Anything that does not match is reported in one error.
+ */
+public final class UpstreamWeights {
+    /** Prefixes under which upstream tools save the same {@code state_dict}. */
+    public static final List<String> PREFIXES = List.of("backend_model.", "model.");
+    private static final double BUFFER_TOLERANCE = 1e-4;
+
+    private UpstreamWeights() {}
+
+    /** What an import did: the parameters loaded and the upstream buffers that were checked. */
+    public record Report(int loaded, List<String> buffersChecked) {}
+
+    /**
+     * Copies {@code tensors} into {@code target} (name → parameter view).
+     *
+     * @param source named in the error message
+     * @throws IllegalArgumentException listing missing, unexpected and mis-shaped tensors, or disagreeing buffers
+     */
+    public static Report load(Map<String, INDArray> tensors, Model model, Map<String, INDArray> target, String source) {
+        Map<String, INDArray> buffers = model.buffers();
+        Set<String> missing = new LinkedHashSet<>();
+        for (ParamSpec s : model.parameters()) {
+            missing.add(s.name());
+        }
+        List<String> unexpected = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        List<String> checked = new ArrayList<>();
+        int loaded = 0;
+        for (Map.Entry<String, INDArray> e : tensors.entrySet()) {
+            String name = resolve(e.getKey(), target.keySet(), buffers.keySet());
+            if (name == null) {
+                unexpected.add(e.getKey());
+                continue;
+            }
+            INDArray src = e.getValue();
+            if (buffers.containsKey(name)) {
+                INDArray mine = buffers.get(name);
+                if (!Arrays.equals(mine.shape(), src.shape())) {
+                    problems.add("buffer " + e.getKey() + ": shape " + Arrays.toString(src.shape()) + ", model computes "
+                            + Arrays.toString(mine.shape()));
+                } else {
+                    double diff = mine.castTo(DataType.FLOAT).sub(src.castTo(DataType.FLOAT)).amaxNumber().doubleValue();
+                    if (diff > BUFFER_TOLERANCE) {
+                        problems.add("buffer " + e.getKey() + " differs from what the model computes (max |diff| "
+                                + diff + ")");
+                    }
+                    checked.add(name);
+                }
+                continue;
+            }
+            INDArray dst = target.get(name);
+            missing.remove(name);
+            if (!Arrays.equals(dst.shape(), src.shape())) {
+                problems.add(e.getKey() + ": checkpoint shape " + Arrays.toString(src.shape()) + ", model shape "
+                        + Arrays.toString(dst.shape()));
+                continue;
+            }
+            dst.assign(src.castTo(dst.dataType()));
+            loaded++;
+        }
+        if (!missing.isEmpty() || !unexpected.isEmpty() || !problems.isEmpty()) {
+            StringBuilder msg = new StringBuilder(source + ": weights do not match the model");
+            if (!missing.isEmpty()) {
+                msg.append("\n  missing from the checkpoint (").append(missing.size()).append("): ").append(cap(missing));
+            }
+            if (!unexpected.isEmpty()) {
+                msg.append("\n  not in the model (").append(unexpected.size()).append("): ").append(cap(unexpected));
+            }
+            for (String p : problems) {
+                msg.append("\n  ").append(p);
+            }
+            throw new IllegalArgumentException(msg.toString());
+        }
+        return new Report(loaded, checked);
+    }
+
+    private static String resolve(String key, Set<String> params, Set<String> buffers) {
+        if (params.contains(key) || buffers.contains(key)) {
+            return key;
+        }
+        for (String p : PREFIXES) {
+            if (key.startsWith(p)) {
+                String bare = key.substring(p.length());
+                if (params.contains(bare) || buffers.contains(bare)) {
+                    return bare;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static String cap(java.util.Collection<String> names) {
+        List<String> l = new ArrayList<>(names);
+        return l.size() <= 12 ? String.join(", ", l) : String.join(", ", l.subList(0, 12)) + ", ...";
+    }
+}

@@ -1,0 +1,108 @@
+package dev.attnspark.job.model;
+
+import dev.attnspark.job.model.ParamSpec.Init;
+import dev.attnspark.job.model.autograd.Tape;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * A model's parameters laid out in one flat vector (the layout DL4J's updaters and gradient sharing work on), with a
+ * named [PyTorch-layout] view per parameter, and likewise for gradients.
+ */
+public final class ParamStore implements Tape.ParamSource {
+    private final Map<String, INDArray> values;
+    private final Map<String, INDArray> grads;
+    private final Predicate<String> frozen;
+
+    private ParamStore(Map<String, INDArray> values, Map<String, INDArray> grads, Predicate<String> frozen) {
+        this.values = values;
+        this.grads = grads;
+        this.frozen = frozen;
+    }
+
+    /** Total number of values of all parameters. */
+    public static long size(List<ParamSpec> specs) {
+        return specs.stream().mapToLong(ParamSpec::length).sum();
+    }
+
+    /** Named views of {@code flat} ([1, size] or [size]), in the order of {@code specs}. */
+    public static Map<String, INDArray> views(List<ParamSpec> specs, INDArray flat) {
+        long total = size(specs);
+        if (flat.length() != total) {
+            throw new IllegalArgumentException("parameter vector has " + flat.length() + " values, the model " + total);
+        }
+        INDArray row = flat.reshape(1, total);
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        long at = 0;
+        for (ParamSpec s : specs) {
+            out.put(s.name(), row.get(NDArrayIndex.point(0), NDArrayIndex.interval(at, at + s.length()))
+                    .reshape('c', s.shape()));
+            at += s.length();
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
+    /** A store over existing flat vectors (DL4J's parameter and gradient views); {@code gradFlat} may be null. */
+    public static ParamStore over(List<ParamSpec> specs, INDArray flat, INDArray gradFlat, Predicate<String> frozen) {
+        return new ParamStore(views(specs, flat), gradFlat == null ? null : views(specs, gradFlat), frozen);
+    }
+
+    /** A freshly allocated store, initialized as perceiver-io initializes the model (RNG seeded by the caller). */
+    public static ParamStore allocate(List<ParamSpec> specs, boolean withGradients) {
+        long n = size(specs);
+        ParamStore store = over(specs, Nd4j.create(DataType.FLOAT, 1, n),
+                withGradients ? Nd4j.create(DataType.FLOAT, 1, n) : null, name -> false);
+        initialize(specs, store.values);
+        return store;
+    }
+
+    /** Fills parameter views according to their {@link Init}. */
+    public static void initialize(List<ParamSpec> specs, Map<String, INDArray> views) {
+        for (ParamSpec s : specs) {
+            INDArray v = views.get(s.name());
+            if (s.init() instanceof Init.Normal n) {
+                v.assign(Nd4j.randn(DataType.FLOAT, s.shape()).muli(n.std()));
+            } else {
+                v.assign(s.init() instanceof Init.Ones ? 1 : 0);
+            }
+        }
+    }
+
+    public Map<String, INDArray> values() {
+        return values;
+    }
+
+    public Map<String, INDArray> grads() {
+        return grads;
+    }
+
+    @Override
+    public INDArray value(String name) {
+        return values.get(name);
+    }
+
+    @Override
+    public INDArray grad(String name) {
+        return grads == null || frozen.test(name) ? null : grads.get(name);
+    }
+
+    /** Zeroes all gradients (they are accumulated across the uses of shared parameters). */
+    public void zeroGrads() {
+        if (grads != null) {
+            grads.values().forEach(g -> g.assign(0));
+        }
+    }
+
+    public Set<String> names() {
+        return values.keySet();
+    }
+}

@@ -1,0 +1,286 @@
+package dev.attnspark.job.model.autograd;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
+import org.nd4j.linalg.api.ops.random.impl.BernoulliDistribution;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+import java.util.Arrays;
+
+/**
+ * The differentiable operations the models are built from, each with its hand-written backward pass. Semantics
+ * follow PyTorch exactly where the upstream models depend on it: {@code nn.Linear} weights are [out, in],
+ * {@code nn.LayerNorm} uses the biased variance with eps inside the square root, {@code nn.GELU} is the exact erf
+ * form, and masked attention logits are filled with the most negative finite float.
+ */
+public final class F {
+    private static final double SQRT_HALF = Math.sqrt(0.5);
+    private static final double INV_SQRT_2PI = 1.0 / Math.sqrt(2.0 * Math.PI);
+    /** PyTorch's {@code -torch.finfo(float32).max}, the fill value of masked attention logits. */
+    public static final double MASK_FILL = -Float.MAX_VALUE;
+
+    private F() {}
+
+    /** {@code y = x Wᵀ + b} over the last dimension; {@code w} is [out, in], {@code b} is [out] or null. */
+    public static Var linear(Var x, Var w, Var b) {
+        Tape t = x.tape();
+        long in = w.size(1), out = w.size(0);
+        checkLast(x, in, "linear");
+        INDArray x2 = as2d(x.value, in);
+        INDArray y2 = t.own(Nd4j.createUninitialized(x.value.dataType(), x2.rows(), out));
+        Nd4j.gemm(x2, w.value, y2, false, true, 1.0, 0.0);
+        if (b != null) {
+            y2.addiRowVector(b.value);
+        }
+        long[] shape = withLast(x.shape(), out);
+        Var[] r = new Var[1];
+        r[0] = t.result(y2.reshape(shape), () -> {
+            INDArray dy2 = as2d(r[0].grad, out);
+            if (x.requiresGrad) {
+                INDArray dx2 = Nd4j.createUninitialized(dy2.dataType(), dy2.rows(), in);
+                Nd4j.gemm(dy2, w.value, dx2, false, false, 1.0, 0.0);
+                Tape.accumulate(x, dx2.reshape(x.shape()));
+            }
+            if (w.requiresGrad) {
+                Nd4j.gemm(dy2, x2, Tape.gradBuffer(w), true, false, 1.0, 1.0);
+            }
+            if (b != null && b.requiresGrad) {
+                Tape.gradBuffer(b).addi(dy2.sum(0));
+            }
+        }, x, w, b);
+        return r[0];
+    }
+
+    /** Layer normalization over the last dimension (PyTorch {@code nn.LayerNorm}, biased variance). */
+    public static Var layerNorm(Var x, Var gain, Var bias, double eps) {
+        Tape t = x.tape();
+        long c = x.size(x.value.rank() - 1);
+        INDArray x2 = as2d(x.value, c);
+        INDArray mean = x2.mean(1);
+        INDArray xhat = t.own(x2.subColumnVector(mean));
+        INDArray var = xhat.mul(xhat).mean(1);
+        INDArray rstd = Transforms.pow(var.addi(eps), -0.5, false);
+        xhat.muliColumnVector(rstd);
+        INDArray y2 = t.own(xhat.mulRowVector(gain.value));
+        if (bias != null) {
+            y2.addiRowVector(bias.value);
+        }
+        Var[] r = new Var[1];
+        r[0] = t.result(y2.reshape(x.shape()), () -> {
+            INDArray dy2 = as2d(r[0].grad, c);
+            if (gain.requiresGrad) {
+                Tape.gradBuffer(gain).addi(dy2.mul(xhat).sum(0));
+            }
+            if (bias != null && bias.requiresGrad) {
+                Tape.gradBuffer(bias).addi(dy2.sum(0));
+            }
+            if (x.requiresGrad) {
+                INDArray dxhat = dy2.mulRowVector(gain.value);
+                INDArray a = dxhat.mean(1);
+                INDArray bb = dxhat.mul(xhat).mean(1);
+                dxhat.subiColumnVector(a).subi(xhat.mulColumnVector(bb)).muliColumnVector(rstd);
+                Tape.accumulate(x, dxhat.reshape(x.shape()));
+            }
+        }, x, gain, bias);
+        return r[0];
+    }
+
+    /** PyTorch's default {@code nn.GELU()}: {@code 0.5 x (1 + erf(x / sqrt 2))}. */
+    public static Var gelu(Var x) {
+        Tape t = x.tape();
+        INDArray erf = t.own(Nd4j.exec(new Erf(x.value.mul(SQRT_HALF))));
+        INDArray y = t.own(erf.add(1.0).muli(x.value).muli(0.5));
+        Var[] r = new Var[1];
+        r[0] = t.result(y, () -> {
+            // d/dx = 0.5 (1 + erf(x/√2)) + x φ(x), φ the standard normal density
+            INDArray pdf = Transforms.exp(x.value.mul(x.value).muli(-0.5), false).muli(INV_SQRT_2PI).muli(x.value);
+            INDArray d = erf.add(1.0).muli(0.5).addi(pdf).muli(r[0].grad);
+            Tape.accumulate(x, d);
+        }, x);
+        return r[0];
+    }
+
+    /** Elementwise sum of two arrays of the same shape (residual connections). */
+    public static Var add(Var a, Var b) {
+        Tape t = a.tape();
+        if (!Arrays.equals(a.shape(), b.shape())) {
+            throw new IllegalArgumentException("add: shapes differ " + Arrays.toString(a.shape()) + " vs "
+                    + Arrays.toString(b.shape()));
+        }
+        Var[] r = new Var[1];
+        r[0] = t.result(a.value.add(b.value), () -> {
+            if (a.requiresGrad) {
+                Tape.accumulate(a, r[0].grad.dup());
+            }
+            if (b.requiresGrad) {
+                Tape.accumulate(b, r[0].grad.dup());
+            }
+        }, a, b);
+        return r[0];
+    }
+
+    /** Repeats a [N, C] array for every example of a batch: [B, N, C]. Backward sums over the batch. */
+    public static Var expandBatch(Var x, long batch) {
+        Tape t = x.tape();
+        long[] s = x.shape();
+        long[] shape = new long[s.length + 1];
+        shape[0] = batch;
+        System.arraycopy(s, 0, shape, 1, s.length);
+        INDArray y = x.value.reshape(prepend1(s)).broadcast(shape).dup('c');
+        Var[] r = new Var[1];
+        r[0] = t.result(y, () -> Tape.accumulate(x, r[0].grad.sum(0)), x);
+        return r[0];
+    }
+
+    /** A reshaped view (row-major), as {@code torch.reshape}. */
+    public static Var reshape(Var x, long... shape) {
+        Tape t = x.tape();
+        Var[] r = new Var[1];
+        r[0] = t.result(contiguous(x.value).reshape('c', shape),
+                () -> Tape.accumulate(x, r[0].grad.reshape('c', x.shape()).dup()), x);
+        return r[0];
+    }
+
+    /** Inverted dropout with drop probability {@code p}; the identity outside training or when p is 0. */
+    public static Var dropout(Var x, double p) {
+        Tape t = x.tape();
+        if (!t.training() || p <= 0) {
+            return x;
+        }
+        INDArray keep = t.own(dropoutMask(x.value, p));
+        Var[] r = new Var[1];
+        r[0] = t.result(x.value.mul(keep), () -> Tape.accumulate(x, r[0].grad.mul(keep)), x);
+        return r[0];
+    }
+
+    /**
+     * Scaled dot-product attention per head: {@code softmax(scale · q kᵀ, masked) · v}.
+     *
+     * @param q       [B, N, H·Cqk] projected queries
+     * @param k       [B, L, H·Cqk] projected keys
+     * @param v       [B, L, H·Cv] projected values
+     * @param heads   number of heads H
+     * @param scale   logit scale, {@code (Cqk)^-0.5} in perceiver-io
+     * @param keyPad  [B, L], 1 where the key is padding (masked out), or null
+     * @param dropout drop probability of attention weights (training only)
+     * @return [B, N, H·Cv] the heads' outputs concatenated
+     */
+    public static Var attention(Var q, Var k, Var v, int heads, double scale, INDArray keyPad, double dropout) {
+        Tape t = q.tape();
+        long b = q.size(0), n = q.size(1), l = k.size(1);
+        long cq = q.size(2) / heads, cv = v.size(2) / heads;
+        INDArray q4 = heads(q.value, heads);
+        INDArray k4 = heads(k.value, heads);
+        INDArray v4 = heads(v.value, heads);
+
+        INDArray logits = t.own(Nd4j.matmul(q4, k4, false, true, false)).muli(scale);
+        INDArray pad4 = null;
+        if (keyPad != null) {
+            pad4 = keyPad.castTo(logits.dataType()).reshape(b, 1, 1, l);
+            logits.muli(pad4.rsub(1.0)).addi(pad4.mul(MASK_FILL));
+        }
+        INDArray probs = t.own(Nd4j.exec(new SoftMax(logits, logits.ulike(), 3))[0]);
+        INDArray keep = t.training() && dropout > 0 ? t.own(dropoutMask(probs, dropout)) : null;
+        INDArray weights = keep == null ? probs : t.own(probs.mul(keep));
+        INDArray o4 = t.own(Nd4j.matmul(weights, v4, false, false, false));
+        INDArray out = mergeHeads(o4);
+
+        Var[] r = new Var[1];
+        r[0] = t.result(out, () -> {
+            INDArray dO4 = heads(contiguous(r[0].grad), heads);
+            if (v.requiresGrad) {
+                Tape.accumulate(v, mergeHeads(Nd4j.matmul(weights, dO4, true, false, false)));
+            }
+            if (!q.requiresGrad && !k.requiresGrad) {
+                return;
+            }
+            INDArray dW = Nd4j.matmul(dO4, v4, false, true, false);
+            if (keep != null) {
+                dW.muli(keep);
+            }
+            // softmax backward: dS = P ⊙ (dP − Σ_j dP⊙P); masked positions have P = 0 and get no gradient
+            INDArray dot = dW.mul(probs).sum(true, 3);
+            INDArray dS = dW.subi(dot).muli(probs).muli(scale);
+            if (q.requiresGrad) {
+                Tape.accumulate(q, mergeHeads(Nd4j.matmul(dS, k4, false, false, false)));
+            }
+            if (k.requiresGrad) {
+                Tape.accumulate(k, mergeHeads(Nd4j.matmul(dS, q4, true, false, false)));
+            }
+        }, q, k, v);
+        return r[0];
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+
+    /** [B, N, H·C] → [B, H, N, C] (a strided view). */
+    static INDArray heads(INDArray x, int heads) {
+        long b = x.size(0), n = x.size(1), c = x.size(2) / heads;
+        return contiguous(x).reshape('c', b, n, heads, c).permute(0, 2, 1, 3);
+    }
+
+    /** [B, H, N, C] → [B, N, H·C] (a new row-major array). */
+    static INDArray mergeHeads(INDArray x4) {
+        long b = x4.size(0), h = x4.size(1), n = x4.size(2), c = x4.size(3);
+        return x4.permute(0, 2, 1, 3).dup('c').reshape('c', b, n, h * c);
+    }
+
+    /** Keep-mask of inverted dropout: 0 with probability p, else 1/(1-p). */
+    static INDArray dropoutMask(INDArray like, double p) {
+        INDArray m = Nd4j.createUninitialized(like.dataType(), like.shape());
+        Nd4j.getExecutioner().exec(new BernoulliDistribution(m, 1.0 - p));
+        return m.muli(1.0 / (1.0 - p));
+    }
+
+    /** A row-major 2-D view [rows, last] of x (a copy only if x is not row-major contiguous). */
+    static INDArray as2d(INDArray x, long last) {
+        return contiguous(x).reshape('c', x.length() / last, last);
+    }
+
+    static INDArray contiguous(INDArray x) {
+        return x.ordering() == 'c' && !x.isView() || isContiguousC(x) ? x : x.dup('c');
+    }
+
+    private static boolean isContiguousC(INDArray x) {
+        if (x.ordering() != 'c') {
+            return false;
+        }
+        long[] shape = x.shape(), stride = x.stride();
+        long expected = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (shape[i] != 1 && stride[i] != expected) {
+                return false;
+            }
+            expected *= shape[i];
+        }
+        return true;
+    }
+
+    private static long[] withLast(long[] shape, long last) {
+        long[] s = shape.clone();
+        s[s.length - 1] = last;
+        return s;
+    }
+
+    private static long[] prepend1(long[] s) {
+        long[] r = new long[s.length + 1];
+        r[0] = 1;
+        System.arraycopy(s, 0, r, 1, s.length);
+        return r;
+    }
+
+    private static void checkLast(Var x, long expected, String op) {
+        long last = x.size(x.value.rank() - 1);
+        if (last != expected) {
+            throw new IllegalArgumentException(op + ": input has " + last + " channels, expected " + expected
+                    + " (input shape " + Arrays.toString(x.shape()) + ")");
+        }
+    }
+
+    static DataType type(Var v) {
+        return v.value.dataType();
+    }
+}

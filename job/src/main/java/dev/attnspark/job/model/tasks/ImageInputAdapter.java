@@ -1,0 +1,56 @@
+package dev.attnspark.job.model.tasks;
+
+import dev.attnspark.job.model.autograd.Tape;
+import dev.attnspark.job.model.autograd.Var;
+import dev.attnspark.job.model.core.FourierPositionEncoding;
+import dev.attnspark.job.model.core.InputAdapter;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.Arrays;
+
+/**
+ * Flattens a channels-last image to [B, pixels, channels] and appends the Fourier position encoding of each pixel
+ * (perceiver-io's {@code ImageInputAdapter}; no parameters).
+ */
+public final class ImageInputAdapter implements InputAdapter {
+    private final int[] imageShape;
+    private final int pixels;
+    private final int imageChannels;
+    private final INDArray positionEncoding;
+
+    public ImageInputAdapter(int[] imageShape, int numFrequencyBands) {
+        this.imageShape = imageShape.clone();
+        int[] spatial = Arrays.copyOf(imageShape, imageShape.length - 1);
+        this.imageChannels = imageShape[imageShape.length - 1];
+        this.pixels = Arrays.stream(spatial).reduce(1, (a, b) -> a * b);
+        this.positionEncoding = FourierPositionEncoding.encode(spatial, numFrequencyBands);
+    }
+
+    /** The [pixels, position channels] encoding (perceiver-io's {@code position_encoding} buffer). */
+    public INDArray positionEncoding() {
+        return positionEncoding;
+    }
+
+    @Override
+    public long numInputChannels() {
+        return imageChannels + positionEncoding.size(1);
+    }
+
+    public long inputSize() {
+        return (long) pixels * imageChannels;
+    }
+
+    @Override
+    public Var forward(Tape t, INDArray input) {
+        long b = input.size(0);
+        if (input.rank() != 2 || input.size(1) != inputSize()) {
+            throw new IllegalArgumentException("image input must be [batch, " + inputSize() + "] (image shape "
+                    + Arrays.toString(imageShape) + " flattened channels-last), got " + Arrays.toString(input.shape()));
+        }
+        INDArray image = input.reshape('c', b, pixels, imageChannels).castTo(positionEncoding.dataType());
+        INDArray pos = positionEncoding.reshape(1, pixels, positionEncoding.size(1))
+                .broadcast(b, pixels, positionEncoding.size(1));
+        return t.constant(Nd4j.concat(2, image, pos));
+    }
+}
