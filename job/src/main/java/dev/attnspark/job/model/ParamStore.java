@@ -91,8 +91,13 @@ public final class ParamStore implements Tape.ParamSource {
     }
 
     @Override
+    public boolean trainable(String name) {
+        return !frozen.test(name);
+    }
+
+    @Override
     public INDArray grad(String name) {
-        return grads == null || frozen.test(name) ? null : grads.get(name);
+        return grads == null ? null : grads.get(name);
     }
 
     /** Zeroes all gradients (they are accumulated across the uses of shared parameters). */

@@ -24,7 +24,10 @@ public final class Tape implements AutoCloseable {
         /** The value of a parameter, or null if there is none of that name. */
         INDArray value(String name);
 
-        /** The gradient view of a parameter, or null if it is frozen (gets no gradient). */
+        /** Whether a parameter gets a gradient (false when frozen). */
+        boolean trainable(String name);
+
+        /** The gradient view of a trainable parameter; asked for when backprop reaches the parameter. */
         INDArray grad(String name);
     }
 
@@ -60,8 +63,7 @@ public final class Tape implements AutoCloseable {
         if (value == null) {
             throw new IllegalArgumentException("no parameter named " + name);
         }
-        INDArray grad = recording ? params.grad(name) : null;
-        return new Var(this, value, grad != null, grad);
+        return new Var(this, value, recording && params.trainable(name), () -> params.grad(name));
     }
 
     /** A leaf that needs no gradient (data, position encodings). */
@@ -114,7 +116,7 @@ public final class Tape implements AutoCloseable {
                 continue;
             }
             s.backward.run();
-            if (!s.out.persistentGrad) {
+            if (s.out.gradSink == null) {
                 s.out.grad.close();
                 s.out.grad = null;
             }
@@ -126,6 +128,9 @@ public final class Tape implements AutoCloseable {
     static void accumulate(Var v, INDArray g) {
         if (v == null || !v.requiresGrad || g == null) {
             return;
+        }
+        if (v.grad == null && v.gradSink != null) {
+            v.grad = sink(v);
         }
         if (v.grad == null) {
             v.grad = g.isView() ? g.dup() : g;
@@ -140,9 +145,17 @@ public final class Tape implements AutoCloseable {
     /** The gradient buffer of {@code v}, zero-filled on first use, for ops that accumulate in place (gemm beta=1). */
     static INDArray gradBuffer(Var v) {
         if (v.grad == null) {
-            v.grad = v.value.ulike().assign(0);
+            v.grad = v.gradSink != null ? sink(v) : v.value.ulike().assign(0);
         }
         return v.grad;
+    }
+
+    private static INDArray sink(Var v) {
+        INDArray g = v.gradSink.get();
+        if (g == null) {
+            throw new IllegalStateException("no gradient view for a trainable parameter");
+        }
+        return g;
     }
 
     /** Releases every array the recorded ops created (values and gradients of intermediates). */

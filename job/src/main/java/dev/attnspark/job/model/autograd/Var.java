@@ -2,6 +2,8 @@ package dev.attnspark.job.model.autograd;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.util.function.Supplier;
+
 /**
  * A value computed on a {@link Tape}, and after {@link Tape#backward} the gradient of the loss with respect to it.
  * Parameters accumulate their gradient straight into the gradient view DL4J owns, so a parameter used several
@@ -12,15 +14,17 @@ public final class Var {
     final INDArray value;
     final boolean requiresGrad;
     INDArray grad;
-    /** For parameters: the gradient view to accumulate into; such a var's gradient is never released by the tape. */
-    final boolean persistentGrad;
+    /**
+     * For parameters: supplies the gradient view to accumulate into, looked up when the first gradient arrives (DL4J
+     * may create its gradient views only at backprop time).
+     */
+    final Supplier<INDArray> gradSink;
 
-    Var(Tape tape, INDArray value, boolean requiresGrad, INDArray persistentGrad) {
+    Var(Tape tape, INDArray value, boolean requiresGrad, Supplier<INDArray> gradSink) {
         this.tape = tape;
         this.value = value;
         this.requiresGrad = requiresGrad;
-        this.grad = persistentGrad;
-        this.persistentGrad = persistentGrad != null;
+        this.gradSink = gradSink;
     }
 
     public INDArray value() {

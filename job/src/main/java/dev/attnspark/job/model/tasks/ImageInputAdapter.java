@@ -48,8 +48,8 @@ public final class ImageInputAdapter implements InputAdapter {
             throw new IllegalArgumentException("image input must be [batch, " + inputSize() + "] (image shape "
                     + Arrays.toString(imageShape) + " flattened channels-last), got " + Arrays.toString(input.shape()));
         }
-        INDArray image = input.reshape('c', b, pixels, imageChannels).castTo(positionEncoding.dataType());
-        INDArray pos = positionEncoding.reshape(1, pixels, positionEncoding.size(1))
+        INDArray image = input.reshape('c', b, pixels, imageChannels);
+        INDArray pos = positionEncoding.castTo(input.dataType()).reshape(1, pixels, positionEncoding.size(1))
                 .broadcast(b, pixels, positionEncoding.size(1));
         return t.constant(Nd4j.concat(2, image, pos));
     }

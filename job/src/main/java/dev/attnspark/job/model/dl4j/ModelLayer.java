@@ -1,0 +1,173 @@
+package dev.attnspark.job.model.dl4j;
+
+import dev.attnspark.job.model.Model;
+import dev.attnspark.job.model.Models;
+import org.deeplearning4j.nn.api.ParamInitializer;
+import org.deeplearning4j.nn.conf.GradientNormalization;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.learning.regularization.Regularization;
+import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * DL4J layer configuration hosting a whole {@link Model} (a Perceiver IO model is one layer: its shared blocks and
+ * tied embeddings need one parameter set). Serialized with the network configuration, so it names the model type and
+ * carries the model's configuration as JSON; the model itself is rebuilt wherever the layer is instantiated.
+ *
+ * <p>Parameters whose names start with one of {@code frozenPrefixes} get no gradient, no update and no decay.
+ */
+@JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY, getterVisibility = JsonAutoDetect.Visibility.NONE,
+        isGetterVisibility = JsonAutoDetect.Visibility.NONE, setterVisibility = JsonAutoDetect.Visibility.NONE)
+public class ModelLayer extends Layer {
+    private String modelType;
+    private String modelConfig;
+    private IUpdater updater;
+    private List<Regularization> regularization = new ArrayList<>();
+    private List<String> frozenPrefixes = new ArrayList<>();
+    private double gradientClipNorm = Double.NaN;
+    private transient Model model;
+
+    /** For JSON. */
+    protected ModelLayer() {}
+
+    /**
+     * @param name           layer name in the graph
+     * @param modelType      a {@link Models} type
+     * @param modelConfig    the model configuration object
+     * @param updater        optimizer of the trainable parameters
+     * @param regularization applied to every trainable parameter (e.g. decoupled weight decay)
+     * @param frozenPrefixes parameter-name prefixes that are not trained
+     */
+    public ModelLayer(String name, String modelType, Object modelConfig, IUpdater updater,
+                      List<Regularization> regularization, List<String> frozenPrefixes) {
+        this.layerName = name;
+        this.modelType = modelType;
+        this.modelConfig = Models.toJson(modelConfig);
+        this.updater = updater;
+        this.regularization = new ArrayList<>(regularization);
+        this.frozenPrefixes = new ArrayList<>(frozenPrefixes);
+    }
+
+    /**
+     * Clips the gradient to this L2 norm (the whole model is this one layer, so DL4J's per-layer clipping is
+     * {@code torch.nn.utils.clip_grad_norm_} over all parameters). NaN: no clipping.
+     */
+    public ModelLayer gradientClipNorm(double maxNorm) {
+        this.gradientClipNorm = maxNorm;
+        return this;
+    }
+
+    @Override
+    public GradientNormalization getGradientNormalization() {
+        return Double.isNaN(gradientClipNorm) ? GradientNormalization.None : GradientNormalization.ClipL2PerLayer;
+    }
+
+    @Override
+    public double getGradientNormalizationThreshold() {
+        return gradientClipNorm;
+    }
+
+    public synchronized Model model() {
+        if (model == null) {
+            model = Models.fromJson(modelType, modelConfig);
+        }
+        return model;
+    }
+
+    public String modelType() {
+        return modelType;
+    }
+
+    public String modelConfigJson() {
+        return modelConfig;
+    }
+
+    public List<String> frozenPrefixes() {
+        return frozenPrefixes;
+    }
+
+    /** Whether a parameter (upstream name or DL4J key) is frozen. */
+    public boolean isFrozen(String param) {
+        String name = ModelParamInitializer.upstreamName(param);
+        return frozenPrefixes.stream().anyMatch(name::startsWith);
+    }
+
+    @Override
+    public org.deeplearning4j.nn.api.Layer instantiate(NeuralNetConfiguration conf,
+                                                       Collection<TrainingListener> listeners, int layerIndex,
+                                                       INDArray paramsView, boolean initializeParams,
+                                                       DataType networkDataType) {
+        ModelLayerImpl layer = new ModelLayerImpl(conf, networkDataType);
+        layer.setListeners(listeners);
+        layer.setIndex(layerIndex);
+        layer.setParamsViewArray(paramsView);
+        Map<String, INDArray> table = initializer().init(conf, paramsView, initializeParams);
+        layer.setParamTable(table);
+        layer.setConf(conf);
+        return layer;
+    }
+
+    @Override
+    public ParamInitializer initializer() {
+        return ModelParamInitializer.INSTANCE;
+    }
+
+    @Override
+    public InputType getOutputType(int layerIndex, InputType inputType) {
+        return InputType.feedForward(model().outputSize());
+    }
+
+    @Override
+    public void setNIn(InputType inputType, boolean override) {
+        // the model's configuration fixes its input size
+    }
+
+    @Override
+    public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
+        return null;
+    }
+
+    @Override
+    public List<Regularization> getRegularizationByParam(String paramName) {
+        return isFrozen(paramName) ? List.of() : regularization;
+    }
+
+    @Override
+    public IUpdater getUpdaterByParam(String paramName) {
+        return isFrozen(paramName) ? new NoOp() : updater;
+    }
+
+    @Override
+    public boolean isPretrainParam(String paramName) {
+        return false;
+    }
+
+    @Override
+    public LayerMemoryReport getMemoryReport(InputType inputType) {
+        return new LayerMemoryReport.Builder(layerName, ModelLayer.class, inputType, getOutputType(-1, inputType))
+                .standardMemory(model().parameters().stream().mapToLong(p -> p.length()).sum(), 0)
+                .workingMemory(0, 0, 0, 0).cacheMemory(0, 0).build();
+    }
+
+    @Override
+    public ModelLayer clone() {
+        ModelLayer c = (ModelLayer) super.clone();
+        c.regularization = new ArrayList<>(regularization);
+        c.frozenPrefixes = new ArrayList<>(frozenPrefixes);
+        c.updater = updater == null ? null : updater.clone();
+        return c;
+    }
+}

@@ -1,0 +1,143 @@
+package dev.attnspark.job.model.autograd;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Function;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Each op's backward pass against central finite differences, in double precision. */
+class OpsGradientTest {
+
+    @BeforeAll
+    static void doubles() {
+        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+    }
+
+    @AfterAll
+    static void floats() {
+        Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
+    }
+
+    /** Inputs by name; "p." names are parameters (gradient accumulated into views), the rest tape inputs. */
+    private static void check(Map<String, INDArray> inputs, Function<Map<String, Var>, Var> f) {
+        Nd4j.getRandom().setSeed(3);
+        Map<String, INDArray> grads = new HashMap<>();
+        inputs.forEach((k, v) -> grads.put(k, v.ulike().assign(0)));
+        Tape.ParamSource src = new Tape.ParamSource() {
+            public INDArray value(String name) {
+                return inputs.get(name);
+            }
+
+            public boolean trainable(String name) {
+                return true;
+            }
+
+            public INDArray grad(String name) {
+                return grads.get(name);
+            }
+        };
+        INDArray weight;
+        Map<String, Var> tapeInputs = new HashMap<>();
+        try (Tape t = new Tape(false, true, src)) {
+            inputs.forEach((k, v) -> tapeInputs.put(k, k.startsWith("p.") ? t.param(k) : t.input(v)));
+            Var out = f.apply(tapeInputs);
+            weight = Nd4j.rand(DataType.DOUBLE, out.shape()).subi(0.5);
+            t.backward(out, weight);
+            tapeInputs.forEach((k, v) -> {
+                if (!k.startsWith("p.")) {
+                    grads.put(k, v.grad().dup());
+                }
+            });
+        }
+        Random rnd = new Random(5);
+        double eps = 1e-6;
+        for (Map.Entry<String, INDArray> in : inputs.entrySet()) {
+            INDArray x = in.getValue();
+            for (int k = 0; k < 12; k++) {
+                long i = (long) (rnd.nextDouble() * x.length());
+                double orig = x.getDouble(i);
+                x.putScalar(i, orig + eps);
+                double plus = loss(inputs, f, weight);
+                x.putScalar(i, orig - eps);
+                double minus = loss(inputs, f, weight);
+                x.putScalar(i, orig);
+                double numeric = (plus - minus) / (2 * eps);
+                double analytic = grads.get(in.getKey()).getDouble(i);
+                double err = Math.abs(numeric - analytic) / Math.max(1e-6, Math.abs(numeric) + Math.abs(analytic));
+                assertTrue(err < 1e-5 || Math.abs(numeric - analytic) < 1e-9,
+                        in.getKey() + "[" + i + "]: backprop " + analytic + " vs numeric " + numeric);
+            }
+        }
+    }
+
+    private static double loss(Map<String, INDArray> inputs, Function<Map<String, Var>, Var> f, INDArray weight) {
+        Tape.ParamSource src = new Tape.ParamSource() {
+            public INDArray value(String name) {
+                return inputs.get(name);
+            }
+
+            public boolean trainable(String name) {
+                return false;
+            }
+
+            public INDArray grad(String name) {
+                return null;
+            }
+        };
+        try (Tape t = Tape.inference(src)) {
+            Map<String, Var> vars = new HashMap<>();
+            inputs.forEach((k, v) -> vars.put(k, k.startsWith("p.") ? t.param(k) : t.constant(v)));
+            return f.apply(vars).value().mul(weight).sumNumber().doubleValue();
+        }
+    }
+
+    private static INDArray randn(long... shape) {
+        return Nd4j.randn(DataType.DOUBLE, shape);
+    }
+
+    @Test
+    void linear() {
+        check(Map.of("x", randn(2, 3, 5), "p.w", randn(4, 5), "p.b", randn(4)),
+                v -> F.linear(v.get("x"), v.get("p.w"), v.get("p.b")));
+    }
+
+    @Test
+    void layerNorm() {
+        check(Map.of("x", randn(2, 3, 6).muli(3).addi(1), "p.g", randn(6), "p.b", randn(6)),
+                v -> F.layerNorm(v.get("x"), v.get("p.g"), v.get("p.b"), 1e-5));
+    }
+
+    @Test
+    void gelu() {
+        check(Map.of("x", randn(3, 7).muli(2)), v -> F.gelu(v.get("x")));
+    }
+
+    @Test
+    void attentionWithPaddingMask() {
+        INDArray pad = Nd4j.createFromArray(new double[][] {{0, 0, 0, 1, 1}, {0, 0, 0, 0, 0}});
+        check(Map.of("q", randn(2, 3, 4), "k", randn(2, 5, 4), "v", randn(2, 5, 6)),
+                v -> F.attention(v.get("q"), v.get("k"), v.get("v"), 2, 0.7, pad, 0.0));
+    }
+
+    @Test
+    void sharedParameterAccumulatesOverUses() {
+        check(Map.of("x", randn(2, 3, 4), "p.w", randn(4, 4)), v -> {
+            Var h = F.linear(v.get("x"), v.get("p.w"), null);
+            return F.add(F.linear(F.gelu(h), v.get("p.w"), null), h);
+        });
+    }
+
+    @Test
+    void expandBatchAndReshape() {
+        check(Map.of("p.q", randn(3, 4)), v -> F.reshape(F.gelu(F.expandBatch(v.get("p.q"), 2)), 2, 12));
+    }
+}
