@@ -49,9 +49,9 @@ class ModelLayerTest {
     static DataSet batch(int n, DataType type, long seed) {
         Nd4j.getRandom().setSeed(seed);
         INDArray x = Nd4j.rand(type, n, 16).muli(2).subi(1);
-        INDArray y = Nd4j.zeros(type, n, 3);
+        INDArray y = Nd4j.zeros(type, n, 1);
         for (int i = 0; i < n; i++) {
-            y.putScalar(i, i % 3, 1.0);
+            y.putScalar(i, 0, i % 3);
         }
         return new DataSet(x, y);
     }
@@ -61,7 +61,7 @@ class ModelLayerTest {
         Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
         ModelLayer layer = new ModelLayer(Graphs.MODEL, Models.PERCEIVER_IO_IMAGE_CLASSIFIER, tiny(), new NoOp(),
                 List.of(), List.of());
-        ComputationGraph net = new ComputationGraph(Graphs.classifier(layer, 7, DataType.DOUBLE));
+        ComputationGraph net = new ComputationGraph(Graphs.of(layer, 7, DataType.DOUBLE));
         net.init();
         try {
             DataSet d = batch(3, DataType.DOUBLE, 1);
@@ -77,7 +77,7 @@ class ModelLayerTest {
         ModelLayer layer = new ModelLayer(Graphs.MODEL, Models.PERCEIVER_IO_IMAGE_CLASSIFIER, tiny(),
                 new AdamW(WarmupSchedule.constant(1e-3, 10), 0.9, 0.999, 1e-8), List.of(new WeightDecay(0.01, true)),
                 List.of());
-        ComputationGraphConfiguration conf = Graphs.classifier(layer, 7, DataType.FLOAT);
+        ComputationGraphConfiguration conf = Graphs.of(layer, 7, DataType.FLOAT);
         ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(conf.toJson());
         assertEquals(conf, back);
         ComputationGraph net = new ComputationGraph(conf);
@@ -97,7 +97,7 @@ class ModelLayerTest {
         ModelLayer layer = new ModelLayer(Graphs.MODEL, Models.PERCEIVER_IO_IMAGE_CLASSIFIER, tiny(),
                 new AdamW(WarmupSchedule.constant(3e-3, 0), 0.9, 0.999, 1e-8), List.of(new WeightDecay(0.01, true)),
                 List.of());
-        ComputationGraph net = new ComputationGraph(Graphs.classifier(layer, 7, DataType.FLOAT));
+        ComputationGraph net = new ComputationGraph(Graphs.of(layer, 7, DataType.FLOAT));
         net.init();
         DataSet d = batch(12, DataType.FLOAT, 4);
         double first = net.score(d);

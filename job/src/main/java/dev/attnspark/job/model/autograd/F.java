@@ -1,5 +1,6 @@
 package dev.attnspark.job.model.autograd;
 
+import dev.attnspark.job.model.Losses;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
@@ -48,7 +49,7 @@ public final class F {
                 Nd4j.gemm(dy2, x2, Tape.gradBuffer(w), true, false, 1.0, 1.0);
             }
             if (b != null && b.requiresGrad) {
-                Tape.gradBuffer(b).addi(dy2.sum(0));
+                addColumnSums(dy2, Tape.gradBuffer(b));
             }
         }, x, w, b);
         return r[0];
@@ -72,10 +73,10 @@ public final class F {
         r[0] = t.result(y2.reshape(x.shape()), () -> {
             INDArray dy2 = as2d(r[0].grad, c);
             if (gain.requiresGrad) {
-                Tape.gradBuffer(gain).addi(dy2.mul(xhat).sum(0));
+                addColumnSums(dy2.mul(xhat), Tape.gradBuffer(gain));
             }
             if (bias != null && bias.requiresGrad) {
-                Tape.gradBuffer(bias).addi(dy2.sum(0));
+                addColumnSums(dy2, Tape.gradBuffer(bias));
             }
             if (x.requiresGrad) {
                 INDArray dxhat = dy2.mulRowVector(gain.value);
@@ -214,7 +215,35 @@ public final class F {
         return r[0];
     }
 
+    /**
+     * Mean softmax cross-entropy of {@code logits} against integer {@code labels} ({@code -100}: ignored), as
+     * {@code F.cross_entropy}; a scalar var. The scores of the batch are in {@code scored}, if not null.
+     */
+    public static Var crossEntropy(Var logits, INDArray labels, Losses.CrossEntropy[] scored) {
+        Tape t = logits.tape();
+        Losses.CrossEntropy ce = Losses.crossEntropy(logits.value, labels, logits.requiresGrad);
+        if (scored != null) {
+            scored[0] = ce;
+        }
+        if (ce.dMean() != null) {
+            t.own(ce.dMean());
+        }
+        Var[] r = new Var[1];
+        r[0] = t.result(Nd4j.scalar(logits.value.dataType(), ce.mean()), () ->
+                Tape.accumulate(logits, ce.dMean().mul(r[0].grad.getDouble(0))), logits);
+        return r[0];
+    }
+
     // ------------------------------------------------------------------------------------------------------------
+
+    /**
+     * {@code target += Σ_rows m} for a row-major [rows, n] matrix, as a BLAS product with a ones vector: ND4J's
+     * reduction along dimension 0 of a tall matrix is several times slower.
+     */
+    static void addColumnSums(INDArray m, INDArray target) {
+        INDArray ones = Nd4j.ones(m.dataType(), 1, m.rows());
+        Nd4j.gemm(ones, m, target.reshape('c', 1, m.columns()), false, false, 1.0, 1.0);
+    }
 
     /** [B, N, H·C] → [B, H, N, C] (a strided view). */
     static INDArray heads(INDArray x, int heads) {

@@ -117,7 +117,7 @@ public final class Tape implements AutoCloseable {
             }
             s.backward.run();
             if (s.out.gradSink == null) {
-                s.out.grad.close();
+                release(s.out.grad);
                 s.out.grad = null;
             }
         }
@@ -137,7 +137,7 @@ public final class Tape implements AutoCloseable {
         } else {
             v.grad.addi(g.reshape(v.grad.shape()));
             if (!g.isView()) {
-                g.close();
+                release(g);
             }
         }
     }
@@ -162,11 +162,14 @@ public final class Tape implements AutoCloseable {
     @Override
     public void close() {
         steps.clear();
-        for (INDArray a : owned) {
-            if (a.closeable()) {
-                a.close();
-            }
-        }
+        owned.forEach(Tape::release);
         owned.clear();
+    }
+
+    /** Frees an array now if it owns its memory (arrays in a workspace go with the workspace). */
+    static void release(INDArray a) {
+        if (a != null && a.closeable()) {
+            a.close();
+        }
     }
 }

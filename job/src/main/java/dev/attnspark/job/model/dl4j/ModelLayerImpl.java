@@ -1,10 +1,13 @@
 package dev.attnspark.job.model.dl4j;
 
+import dev.attnspark.job.model.Losses;
 import dev.attnspark.job.model.Model;
 import dev.attnspark.job.model.ParamStore;
+import dev.attnspark.job.model.autograd.F;
 import dev.attnspark.job.model.autograd.Tape;
 import dev.attnspark.job.model.autograd.Var;
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.layers.IOutputLayer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -14,42 +17,51 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.ResetPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 /**
- * The runtime of {@link ModelLayer}: a training forward pass records a {@link Tape}, and backprop replays it in
- * reverse, once. (DL4J's SameDiff layers recompute the forward pass inside backprop and do not see the training
- * flag.) The model's intermediate arrays live outside DL4J's workspaces, from the forward pass until backprop.
+ * The runtime of {@link ModelLayer}: the whole model and its loss as DL4J's output layer. DL4J runs no forward pass
+ * for an output layer during training; it calls {@link #backpropGradient} once, which records the forward pass and
+ * the cross-entropy on a {@link Tape} and replays it in reverse (DL4J's SameDiff layers instead recompute the
+ * forward pass inside backprop, and ignore the training flag).
+ *
+ * <p>All arrays of a step live in this layer's own workspace, entered afresh for each forward or training step:
+ * memory is reused step after step instead of being allocated, zeroed by the kernel and left to the garbage
+ * collector (which made a step several times slower). Only results leave it, copied into DL4J's workspaces.
  */
-public final class ModelLayerImpl extends AbstractLayer<ModelLayer> {
+public final class ModelLayerImpl extends AbstractLayer<ModelLayer> implements IOutputLayer {
+    private static final WorkspaceConfiguration STEP_WORKSPACE = WorkspaceConfiguration.builder()
+            .initialSize(0)
+            .overallocationLimit(0.1)
+            .policyLearning(LearningPolicy.FIRST_LOOP)
+            .policyReset(ResetPolicy.BLOCK_LEFT)
+            .policySpill(SpillPolicy.REALLOCATE)
+            .policyAllocation(AllocationPolicy.OVERALLOCATE)
+            .build();
+    private final String workspaceId = "attnspark-model-" + System.identityHashCode(this);
     private Map<String, INDArray> paramTable;
     private INDArray paramsView;
     private INDArray gradientsView;
     private ParamStore store;
-    private Tape tape;
-    /** Parameter views as of now: DL4J may replace the views, or set the gradient view only at backprop. */
-    private final Tape.ParamSource params = new Tape.ParamSource() {
-        @Override
-        public INDArray value(String name) {
-            return store().value(name);
-        }
+    private INDArray labels;
+    private Double scoreOfLastStep;
+    private double score;
+    private volatile StepStats lastStep;
 
-        @Override
-        public boolean trainable(String name) {
-            return store().trainable(name);
-        }
-
-        @Override
-        public INDArray grad(String name) {
-            return store().grad(name);
-        }
-    };
-    private Var output;
-    private Var inputVar;
+    /** Cross-entropy sums of the last training step, for metrics: summed loss, counted targets, correct arg-maxes. */
+    public record StepStats(double lossSum, long targets, long correct) {}
 
     public ModelLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -66,60 +78,165 @@ public final class ModelLayerImpl extends AbstractLayer<ModelLayer> {
         return store;
     }
 
+    private MemoryWorkspace workspace() {
+        return Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(STEP_WORKSPACE, workspaceId);
+    }
+
+    /** Inference (or a forward pass DL4J asks for): the model output, e.g. class logits. */
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(false);
-        closeTape();
-        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            INDArray in = input.isAttached() ? input.detach() : input;
-            boolean record = training;
-            tape = new Tape(training, record, params);
-            inputVar = model().inputNeedsGradient() && record ? tape.input(in) : null;
-            output = model().forward(tape, in);
-            INDArray out = output.value();
-            if (!record) {
-                out = out.dup();
-                closeTape();
-            }
-            return workspaceMgr.dup(ArrayType.ACTIVATIONS, out);
+        try (MemoryWorkspace ws = workspace().notifyScopeEntered();
+             Tape tape = new Tape(training, false, store())) {
+            seedDropout(training);
+            return workspaceMgr.dup(ArrayType.ACTIVATIONS, model().forward(tape, input).value());
         }
     }
 
+    /** One training step: forward pass, cross-entropy against the labels, backward pass into the gradient views. */
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
-        if (tape == null || !tape.recording()) {
-            throw new IllegalStateException("backprop without a training forward pass in layer " + layerConf().getLayerName());
+        assertInputSet(true);
+        if (labels == null) {
+            throw new IllegalStateException("no labels set on layer " + layerConf().getLayerName());
         }
         INDArray dInput = null;
-        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+        try (MemoryWorkspace ws = workspace().notifyScopeEntered();
+             Tape tape = new Tape(true, true, store())) {
+            seedDropout(true);
+            Var in = model().inputNeedsGradient() ? tape.input(input) : null;
+            Var logits = model().forward(tape, input);
+            Losses.CrossEntropy[] scored = new Losses.CrossEntropy[1];
+            Var loss = F.crossEntropy(logits, labels, scored);
             store().zeroGrads();
-            tape.backward(output, epsilon.reshape(output.shape()));
-            if (inputVar != null && inputVar.grad() != null) {
-                dInput = inputVar.grad().dup();
+            // DL4J divides the gradient by the minibatch size before its updater: scale the mean loss back up
+            tape.backward(loss, Nd4j.scalar(loss.value().dataType(), input.size(0)));
+            if (in != null && in.grad() != null) {
+                dInput = workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, in.grad());
             }
-        } finally {
-            closeTape();
+            scoreOfLastStep = scored[0].mean();
+            lastStep = new StepStats(scored[0].lossSum(), scored[0].counted(), scored[0].correct());
         }
         Gradient g = new DefaultGradient(gradientsView);
         for (Map.Entry<String, INDArray> e : store().grads().entrySet()) {
             g.gradientForVariable().put(ModelParamInitializer.dl4jKey(e.getKey()), e.getValue());
         }
-        return new Pair<>(g, dInput == null ? null : workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, dInput));
+        return new Pair<>(g, dInput);
     }
 
-    private void closeTape() {
-        if (tape != null) {
-            tape.close();
-            tape = null;
-            output = null;
-            inputVar = null;
+    /**
+     * Dropout masks as a function of the run seed, the step and the batch: a resumed run draws exactly the masks
+     * the uninterrupted run would have, and parallel workers (same step, other data) draw different ones.
+     */
+    private void seedDropout(boolean training) {
+        if (training) {
+            long seed = conf().getSeed() * 0x9E3779B97F4A7C15L + conf().getIterationCount();
+            seed = seed * 31 + Double.doubleToLongBits(input.sumNumber().doubleValue());
+            Nd4j.getRandom().setSeed(seed);
         }
+    }
+
+    /** The cross-entropy sums of the last training step (null before the first). */
+    public StepStats lastStep() {
+        return lastStep;
+    }
+
+    @Override
+    public double computeScore(double fullNetworkRegScore, boolean training, LayerWorkspaceMgr workspaceMgr) {
+        double mean;
+        if (scoreOfLastStep != null) {
+            mean = scoreOfLastStep;
+            scoreOfLastStep = null;
+        } else {
+            try (MemoryWorkspace ws = workspace().notifyScopeEntered();
+                 Tape tape = new Tape(training, false, store())) {
+                seedDropout(training);
+                mean = Losses.crossEntropy(model().forward(tape, input).value(), labels, false).mean();
+            }
+        }
+        score = mean + fullNetworkRegScore;
+        return score;
+    }
+
+    @Override
+    public double score() {
+        return score;
+    }
+
+    @Override
+    public INDArray computeScoreForExamples(double fullNetworkRegScore, LayerWorkspaceMgr workspaceMgr) {
+        throw new UnsupportedOperationException("per-example scores are not supported; use the evaluate verb");
+    }
+
+    @Override
+    public boolean needsLabels() {
+        return true;
+    }
+
+    @Override
+    public void setLabels(INDArray labels) {
+        this.labels = labels;
+        this.scoreOfLastStep = null;
+    }
+
+    @Override
+    public INDArray getLabels() {
+        return labels;
     }
 
     @Override
     public void clear() {
         super.clear();
-        closeTape();
+        labels = null;
+    }
+
+    @Override
+    public double f1Score(DataSet data) {
+        throw unsupported();
+    }
+
+    @Override
+    public double f1Score(INDArray examples, INDArray labels) {
+        throw unsupported();
+    }
+
+    @Override
+    public int numLabels() {
+        return (int) model().outputSize();
+    }
+
+    @Override
+    public void fit(DataSetIterator iter) {
+        throw unsupported();
+    }
+
+    @Override
+    public int[] predict(INDArray examples) {
+        throw unsupported();
+    }
+
+    @Override
+    public List<String> predict(DataSet dataSet) {
+        throw unsupported();
+    }
+
+    @Override
+    public void fit(INDArray examples, INDArray labels) {
+        throw unsupported();
+    }
+
+    @Override
+    public void fit(DataSet data) {
+        throw unsupported();
+    }
+
+    @Override
+    public void fit(INDArray examples, int[] labels) {
+        throw unsupported();
+    }
+
+    private static UnsupportedOperationException unsupported() {
+        return new UnsupportedOperationException("train and evaluate through the ComputationGraph");
     }
 
     @Override

@@ -1,0 +1,33 @@
+package dev.attnspark.job.cli;
+
+import dev.attnspark.job.reference.ReferenceCheck;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+@Command(name = "reference-check", description = {"Compare a model with outputs and gradients computed by the "
+        + "upstream implementation (a fixture folder: config.json, model.safetensors, io.safetensors).",
+        "Exits 0 only if every tensor is within tolerance."})
+final class ReferenceCheckCommand implements Callable<Integer> {
+    @Option(names = "--model-type", required = true, description = "one of: ${COMPLETION-CANDIDATES}",
+            completionCandidates = ModelTypes.class)
+    String modelType;
+
+    @Option(names = "--dir", required = true, description = "fixture folder")
+    Path dir;
+
+    @Override
+    public Integer call() throws Exception {
+        ReferenceCheck.Result r = ReferenceCheck.run(modelType, dir);
+        System.out.print(r.report());
+        return r.passed() ? 0 : 1;
+    }
+
+    static final class ModelTypes extends java.util.ArrayList<String> {
+        ModelTypes() {
+            super(ReferenceCheck.MODEL_TYPES);
+        }
+    }
+}

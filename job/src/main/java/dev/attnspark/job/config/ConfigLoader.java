@@ -1,0 +1,312 @@
+package dev.attnspark.job.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Reads a YAML run configuration, applies command-line overrides in dotted form
+ * ({@code --model.encoder.num_cross_attention_layers=2}), binds each section to its class and validates it. Unknown
+ * keys and bad values fail with the key named as the user would type it.
+ */
+public final class ConfigLoader {
+    /** Top-level sections, as in perceiver-io's Lightning CLI, plus {@code spark}. */
+    public static final List<String> SECTIONS = List.of("task", "model", "data", "optimizer", "lr_scheduler", "trainer",
+            "spark");
+    /** Map-valued keys whose own keys contain dots (Spark properties): the rest of the override is one key. */
+    private static final Set<String> MAPS = Set.of("spark.conf");
+    private static final Pattern SECRET = Pattern.compile("(?i).*(secret|password|passwd|token|credential|"
+            + "access[._-]?key|private[._-]?key).*");
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+
+    /** The task-specific parts of the schema: the classes of the {@code model} and {@code data} sections. */
+    public interface Schema {
+        Collection<String> tasks();
+
+        Class<?> modelConfig(String task);
+
+        Class<? extends DataConfig> dataConfig(String task);
+
+        /** Validates a bound model configuration; throws {@link IllegalArgumentException} naming {@code model.*} keys. */
+        void validateModel(String task, Object model);
+    }
+
+    private ConfigLoader() {}
+
+    /** Reads a YAML file from any Hadoop file system. */
+    public static ObjectNode read(String path) {
+        Path p = new Path(path);
+        try (InputStream in = p.getFileSystem(new Configuration()).open(p)) {
+            JsonNode node = YAML.readTree(in);
+            if (node == null || node.isMissingNode() || node.isNull()) {
+                return YAML.createObjectNode();
+            }
+            if (!node.isObject()) {
+                throw new ConfigException(path + ": a configuration must be a YAML mapping of sections");
+            }
+            return (ObjectNode) node;
+        } catch (java.io.FileNotFoundException e) {
+            throw new ConfigException(path + ": no such configuration file", e);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(path + ": not valid YAML: " + e.getOriginalMessage()
+                    + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ")" : ""), e);
+        } catch (IOException e) {
+            throw new ConfigException(path + ": cannot read (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** Applies {@code --dotted.key=value} overrides; values are parsed as YAML scalars or flow lists. */
+    public static void applyOverrides(ObjectNode tree, List<String> args) {
+        for (String arg : args) {
+            if (!arg.startsWith("--") || !arg.contains("=")) {
+                throw new ConfigException("cannot read '" + arg + "': configuration overrides are --section.key=value");
+            }
+            String key = arg.substring(2, arg.indexOf('='));
+            String raw = arg.substring(arg.indexOf('=') + 1);
+            String[] parts = split(key);
+            if (!SECTIONS.contains(parts[0])) {
+                throw new ConfigException("unknown configuration key '" + key + "': sections are " + SECTIONS);
+            }
+            ObjectNode node = tree;
+            for (int i = 0; i < parts.length - 1; i++) {
+                JsonNode child = node.get(parts[i]);
+                if (child == null || child.isNull()) {
+                    child = node.putObject(parts[i]);
+                } else if (!child.isObject()) {
+                    throw new ConfigException("unknown configuration key '" + key + "': "
+                            + String.join(".", List.of(parts).subList(0, i + 1)) + " is a value, not a section");
+                }
+                node = (ObjectNode) child;
+            }
+            node.set(parts[parts.length - 1], parseValue(raw));
+        }
+    }
+
+    private static String[] split(String key) {
+        for (String map : MAPS) {
+            if (key.startsWith(map + ".") && key.length() > map.length() + 1) {
+                String[] head = map.split("\\.");
+                String[] out = java.util.Arrays.copyOf(head, head.length + 1);
+                out[head.length] = key.substring(map.length() + 1);
+                return out;
+            }
+        }
+        return key.split("\\.");
+    }
+
+    private static JsonNode parseValue(String raw) {
+        if (raw.isEmpty()) {
+            return NullNode.instance;
+        }
+        try {
+            JsonNode v = YAML.readTree(raw);
+            return v == null || v.isMissingNode() ? TextNode.valueOf(raw) : v;
+        } catch (JsonProcessingException e) {
+            return TextNode.valueOf(raw);
+        }
+    }
+
+    /** Binds and validates every section. */
+    public static JobConfig bind(ObjectNode tree, Schema schema) {
+        for (Iterator<String> it = tree.fieldNames(); it.hasNext(); ) {
+            String s = it.next();
+            if (!SECTIONS.contains(s)) {
+                throw new ConfigException("unknown configuration section '" + s + "'" + suggest(s, SECTIONS)
+                        + "; sections are " + SECTIONS);
+            }
+        }
+        JsonNode taskNode = tree.get("task");
+        if (taskNode == null || !taskNode.isTextual()) {
+            throw new ConfigException("task is not set; one of " + schema.tasks());
+        }
+        String task = taskNode.asText();
+        if (!schema.tasks().contains(task)) {
+            throw new ConfigException("unknown task '" + task + "'" + suggest(task, schema.tasks()) + "; tasks are "
+                    + schema.tasks());
+        }
+        Object model = section(tree, "model", schema.modelConfig(task));
+        DataConfig data = section(tree, "data", schema.dataConfig(task));
+        OptimizerConfig optimizer = section(tree, "optimizer", OptimizerConfig.class);
+        LrSchedulerConfig lrScheduler = section(tree, "lr_scheduler", LrSchedulerConfig.class);
+        TrainerConfig trainer = section(tree, "trainer", TrainerConfig.class);
+        SparkConfig spark = section(tree, "spark", SparkConfig.class);
+        try {
+            schema.validateModel(task, model);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage(), e);
+        }
+        data.validate();
+        optimizer.validate();
+        lrScheduler.validate();
+        trainer.validate();
+        spark.validate();
+
+        ObjectNode resolved = YAML.createObjectNode();
+        resolved.put("task", task);
+        resolved.set("model", YAML.valueToTree(model));
+        resolved.set("data", YAML.valueToTree(data));
+        resolved.set("optimizer", YAML.valueToTree(optimizer));
+        resolved.set("lr_scheduler", YAML.valueToTree(lrScheduler));
+        resolved.set("trainer", YAML.valueToTree(trainer));
+        resolved.set("spark", YAML.valueToTree(spark));
+        return new JobConfig(task, model, data, optimizer, lrScheduler, trainer, spark, resolved);
+    }
+
+    /** Reads, overrides and binds in one go. */
+    public static JobConfig load(String path, List<String> overrides, Schema schema) {
+        ObjectNode tree = read(path);
+        applyOverrides(tree, overrides);
+        return bind(tree, schema);
+    }
+
+    private static <T> T section(ObjectNode tree, String name, Class<T> type) {
+        JsonNode node = tree.get(name);
+        if (node == null || node.isNull()) {
+            node = YAML.createObjectNode();
+        }
+        if (!node.isObject()) {
+            throw new ConfigException(name + " must be a section (a mapping of keys), got " + node);
+        }
+        try {
+            return YAML.treeToValue(node, type);
+        } catch (UnrecognizedPropertyException e) {
+            String key = name + "." + path(e);
+            Collection<String> known = e.getKnownPropertyIds().stream().map(Object::toString).toList();
+            throw new ConfigException("unknown configuration key '" + key + "'" + suggest(e.getPropertyName(), known),
+                    e);
+        } catch (MismatchedInputException e) {
+            String key = name + "." + path(e);
+            throw new ConfigException("bad value for '" + key + "': " + firstLine(e.getOriginalMessage()), e);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException("bad value in section '" + name + "': " + firstLine(e.getOriginalMessage()), e);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("bad value in section '" + name + "': " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    private static String path(JsonMappingException e) {
+        StringBuilder sb = new StringBuilder();
+        for (JsonMappingException.Reference r : e.getPath()) {
+            if (r.getFieldName() != null) {
+                if (sb.length() > 0) {
+                    sb.append('.');
+                }
+                sb.append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                sb.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    /** " (did you mean x?)" for the closest known name, if it is close. */
+    static String suggest(String name, Collection<String> known) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String k : known) {
+            int d = levenshtein(name, k);
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = k;
+            }
+        }
+        return best != null && bestDistance <= Math.max(2, name.length() / 3) ? " (did you mean " + best + "?)" : "";
+    }
+
+    private static int levenshtein(String a, String b) {
+        int[] prev = new int[b.length() + 1], cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1),
+                        prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    /** YAML of a configuration tree, with secret-looking values replaced. */
+    public static String toYaml(ObjectNode tree) {
+        ObjectNode copy = tree.deepCopy();
+        redact(copy);
+        try {
+            return YAML.writeValueAsString(copy);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Parses YAML text into a tree (e.g. a run's {@code config.yaml}). */
+    public static ObjectNode parse(String yaml, String source) {
+        try {
+            JsonNode n = YAML.readTree(yaml);
+            if (n == null || !n.isObject()) {
+                throw new ConfigException(source + ": not a configuration mapping");
+            }
+            return (ObjectNode) n;
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(source + ": not valid YAML: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private static void redact(JsonNode node) {
+        if (node instanceof ObjectNode obj) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = obj.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (SECRET.matcher(e.getKey()).matches() && e.getValue().isValueNode() && !e.getValue().isNull()) {
+                    e.setValue(TextNode.valueOf("***redacted***"));
+                } else {
+                    redact(e.getValue());
+                }
+            }
+        } else if (node != null && node.isArray()) {
+            node.forEach(ConfigLoader::redact);
+        }
+    }
+
+    /** Whether a property name looks like it holds a secret (for logs). */
+    public static boolean isSecret(String key) {
+        return SECRET.matcher(key).matches();
+    }
+
+    static Set<String> sections() {
+        return Set.copyOf(SECTIONS);
+    }
+}

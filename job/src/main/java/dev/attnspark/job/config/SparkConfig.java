@@ -1,0 +1,47 @@
+package dev.attnspark.job.config;
+
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The {@code spark} section: the cluster and the training masters. */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public class SparkConfig {
+    /** Spark master (null: as spark-submit set it, else {@code local[*]}). */
+    public String master;
+    /** Application name. */
+    public String appName = "attnspark";
+    /** Training workers (0: Spark's default parallelism, i.e. the executor cores). */
+    public int numWorkers = 0;
+    /** Parameter averaging: steps between averaging rounds. */
+    public int averagingFrequency = 5;
+    /** Batches each worker prefetches asynchronously. */
+    public int prefetchBatches = 2;
+    /** Gradient sharing: initial threshold of DL4J's adaptive threshold encoding. */
+    public double threshold = 1e-3;
+    /** Gradient sharing: UDP port of the Aeron transport. */
+    public int port = 40123;
+    /** Gradient sharing: address of the node that coordinates the mesh (null: the Spark driver's). */
+    public String controllerAddress;
+    /** Gradient sharing: network (CIDR, e.g. 10.1.0.0/16) whose interface Aeron binds to (null: any). */
+    public String networkMask;
+    /** Gradient sharing: training threads per executor (-1: one per executor core). */
+    public int workersPerNode = -1;
+    /** Extra Spark properties ({@code spark.*}), applied to the SparkConf. */
+    public Map<String, String> conf = new LinkedHashMap<>();
+
+    public void validate() {
+        if (numWorkers < 0 || averagingFrequency < 1 || prefetchBatches < 0) {
+            throw new ConfigException("spark.num_workers must be >= 0, spark.averaging_frequency >= 1, "
+                    + "spark.prefetch_batches >= 0");
+        }
+        if (!(threshold > 0)) {
+            throw new ConfigException("spark.threshold must be > 0, got " + threshold);
+        }
+        if (port <= 0 || port > 65535) {
+            throw new ConfigException("spark.port must be a UDP port, got " + port);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package dev.attnspark.job.task;
+
+import dev.attnspark.job.config.JobConfig;
+import dev.attnspark.job.config.LrSchedulerConfig;
+import dev.attnspark.job.config.OptimizerConfig;
+import dev.attnspark.job.model.dl4j.ModelLayer;
+import dev.attnspark.job.train.optim.AdamW;
+import dev.attnspark.job.train.optim.WarmupSchedule;
+import org.nd4j.linalg.learning.regularization.Regularization;
+import org.nd4j.linalg.learning.regularization.WeightDecay;
+import org.nd4j.linalg.schedule.ISchedule;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The optimizer, schedule and freezing of a run, turned into the model layer's DL4J settings. */
+public final class Optimizers {
+    private Optimizers() {}
+
+    /** The learning-rate schedule over {@code totalSteps} optimizer steps. */
+    public static ISchedule schedule(OptimizerConfig o, LrSchedulerConfig s, long totalSteps) {
+        return switch (s.name) {
+            case "CosineWithWarmupLR" -> WarmupSchedule.cosine(o.lr, s.warmupSteps,
+                    s.trainingSteps > 0 ? s.trainingSteps : (int) Math.min(Integer.MAX_VALUE, totalSteps),
+                    s.minFraction, s.numCycles);
+            case "none" -> WarmupSchedule.constant(o.lr, 0);
+            default -> WarmupSchedule.constant(o.lr, s.warmupSteps);
+        };
+    }
+
+    /** The model layer with the run's optimizer: AdamW (decoupled weight decay) or Adam, clipping, freezing. */
+    public static ModelLayer modelLayer(JobConfig cfg, String modelType, Object modelConfig, List<String> frozen,
+                                        long totalSteps) {
+        OptimizerConfig o = cfg.optimizer();
+        AdamW adam = new AdamW(schedule(o, cfg.lrScheduler(), totalSteps), o.betas[0], o.betas[1], o.eps);
+        List<Regularization> reg = new ArrayList<>();
+        if (o.name.equals("AdamW") && o.weightDecay > 0) {
+            reg.add(new WeightDecay(o.weightDecay, true));
+        }
+        ModelLayer layer = new ModelLayer(dev.attnspark.job.model.dl4j.Graphs.MODEL, modelType, modelConfig, adam, reg,
+                frozen);
+        if (cfg.trainer().gradientClipVal != null) {
+            layer.gradientClipNorm(cfg.trainer().gradientClipVal);
+        }
+        return layer;
+    }
+
+    /** Parameter-name prefixes of frozen parts of a Perceiver IO model ({@code 0.} encoder, {@code 1.} decoder). */
+    public static List<String> frozenPrefixes(boolean encoder, boolean decoder) {
+        List<String> p = new ArrayList<>();
+        if (encoder) {
+            p.add("0.");
+        }
+        if (decoder) {
+            p.add("1.");
+        }
+        return p;
+    }
+}

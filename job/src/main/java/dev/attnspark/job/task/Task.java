@@ -1,0 +1,51 @@
+package dev.attnspark.job.task;
+
+import dev.attnspark.job.config.DataConfig;
+import dev.attnspark.job.config.JobConfig;
+import dev.attnspark.job.model.Losses;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+
+import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What a configuration's {@code task} trains: the model, its data, and how a batch is scored. Everything else (the
+ * epoch loop, strategies, checkpoints, metrics files) is the trainer's and shared by all tasks.
+ */
+public interface Task<E> extends Serializable {
+
+    /** The name used as {@code task:} in configurations. */
+    String name();
+
+    Class<?> modelConfigClass();
+
+    Class<? extends DataConfig> dataConfigClass();
+
+    /** Validates the model section; {@link IllegalArgumentException} messages name {@code model.*} keys. */
+    void validateModel(Object modelConfig);
+
+    /** The DL4J graph of a freshly initialized model, trained for {@code totalSteps} optimizer steps. */
+    ComputationGraphConfiguration graph(JobConfig cfg, long totalSteps);
+
+    /** The examples, read by executors into {@code numPartitions} shards. */
+    TaskData<E> data(JavaSparkContext sc, JobConfig cfg, int numPartitions);
+
+    /** Scores a batch with the network in inference mode (dropout off): the cross-entropy sums of its logits. */
+    default MetricSums evaluate(ComputationGraph net, DataSet batch) {
+        INDArray logits = net.output(false, batch.getFeatures())[0];
+        Losses.CrossEntropy ce = Losses.crossEntropy(logits, batch.getLabels(), false);
+        return new MetricSums().add(ce.lossSum(), ce.counted(), ce.correct());
+    }
+
+    /** The metrics reported for {@code split} ("train" or "valid"): at least {@code loss}. */
+    default Map<String, Double> metrics(MetricSums s) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("loss", s.meanLoss());
+        return m;
+    }
+}

@@ -1,0 +1,58 @@
+package dev.attnspark.job.train;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+
+/** Status lines on long work: epoch, step, metrics, throughput and time left. */
+public final class Progress {
+    private final PrintStream out;
+    private final long totalSteps;
+    private final long startNanos = System.nanoTime();
+    private final long startStep;
+
+    public Progress(PrintStream out, long startStep, long totalSteps) {
+        this.out = out;
+        this.startStep = startStep;
+        this.totalSteps = totalSteps;
+    }
+
+    public void line(String text) {
+        out.println(text);
+        out.flush();
+    }
+
+    /** One status line after a chunk of training. */
+    public void step(int epoch, int maxEpochs, long step, Map<String, Double> metrics, double lr, double samplesPerSec) {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "epoch %d/%d  step %d/%d", epoch, maxEpochs - 1,
+                step, totalSteps));
+        metrics.forEach((k, v) -> sb.append(String.format(Locale.ROOT, "  %s %.4f", k, v)));
+        sb.append(String.format(Locale.ROOT, "  lr %.2e  %.1f samples/s  ETA %s", lr, samplesPerSec, eta(step)));
+        line(sb.toString());
+    }
+
+    private String eta(long step) {
+        long done = step - startStep;
+        if (done <= 0) {
+            return "?";
+        }
+        double secPerStep = (System.nanoTime() - startNanos) / 1e9 / done;
+        return format(Duration.ofSeconds((long) (secPerStep * (totalSteps - step))));
+    }
+
+    static String format(Duration d) {
+        long h = d.toHours(), m = d.toMinutesPart(), s = d.toSecondsPart();
+        return h > 0 ? String.format(Locale.ROOT, "%dh%02dm", h, m) : String.format(Locale.ROOT, "%dm%02ds", m, s);
+    }
+
+    /** The validation table, in the style of Lightning's {@code validate} output. */
+    public void validationTable(Map<String, Double> metrics) {
+        String rule = "─".repeat(50);
+        line(rule);
+        line(String.format(Locale.ROOT, "%20s %25s", "Validate metric", "DataLoader 0"));
+        line(rule);
+        metrics.forEach((k, v) -> line(String.format(Locale.ROOT, "%20s %25s", "val_" + k, v)));
+        line(rule);
+    }
+}

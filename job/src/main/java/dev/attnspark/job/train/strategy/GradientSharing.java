@@ -1,0 +1,63 @@
+package dev.attnspark.job.train.strategy;
+
+import dev.attnspark.job.config.SparkConfig;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.deeplearning4j.optimize.solvers.accumulation.encoding.threshold.AdaptiveThresholdAlgorithm;
+import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
+import org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.parameterserver.distributed.conf.VoidConfiguration;
+import org.nd4j.parameterserver.distributed.v2.transport.impl.StaticPortSupplier;
+
+import java.util.List;
+
+/**
+ * DL4J's {@code SharedTrainingMaster}: every worker applies its own Adam update and sends it, threshold-encoded
+ * (sparse, with the remainder kept as a residual), to the others over Aeron UDP; the driver is the mesh's root.
+ */
+public final class GradientSharing implements TrainingStrategy {
+    private final SparkComputationGraph sparkNet;
+    private final int workers;
+
+    public GradientSharing(JavaSparkContext sc, ComputationGraph net, int workers, int batchSize, SparkConfig c,
+                           long seed, List<TrainingListener> listeners) {
+        String controller = c.controllerAddress != null ? c.controllerAddress
+                : c.networkMask != null ? null : sc.getConf().get("spark.driver.host", "127.0.0.1");
+        VoidConfiguration voidConf = VoidConfiguration.builder()
+                .portSupplier(new StaticPortSupplier(c.port))
+                .controllerAddress(controller)
+                .networkMask(c.networkMask)
+                .build();
+        SharedTrainingMaster master = new SharedTrainingMaster.Builder(voidConf,
+                new AdaptiveThresholdAlgorithm(c.threshold), batchSize)
+                .batchSizePerWorker(batchSize)
+                .workersPerNode(c.workersPerNode)
+                .workerPrefetchNumBatches(c.prefetchBatches)
+                .rddTrainingApproach(RDDTrainingApproach.Direct)
+                .rngSeed(seed)
+                .build();
+        this.sparkNet = new SparkComputationGraph(sc, net, master);
+        this.sparkNet.setListeners(listeners);
+        this.workers = workers;
+    }
+
+    @Override
+    public void fit(JavaRDD<DataSet> batches, long step) {
+        network().getConfiguration().setIterationCount((int) step);
+        sparkNet.fit(batches);
+    }
+
+    @Override
+    public ComputationGraph network() {
+        return sparkNet.getNetwork();
+    }
+
+    @Override
+    public int workers() {
+        return workers;
+    }
+}

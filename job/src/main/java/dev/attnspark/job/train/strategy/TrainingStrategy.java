@@ -1,0 +1,26 @@
+package dev.attnspark.job.train.strategy;
+
+import org.apache.spark.api.java.JavaRDD;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.dataset.DataSet;
+
+/**
+ * How the workers train on a chunk of batches and share what they learn: {@code single} (one worker in the driver),
+ * {@code averaging} (parameter averaging) or {@code shared} (threshold-encoded updates over Aeron). After
+ * {@link #fit}, {@link #network()} holds the driver's up-to-date parameters and optimizer state.
+ */
+public interface TrainingStrategy extends AutoCloseable {
+
+    /** Trains on {@code batches} (each one worker's minibatch), starting at optimizer step {@code step}. */
+    void fit(JavaRDD<DataSet> batches, long step);
+
+    /** The driver's network. */
+    ComputationGraph network();
+
+    /** Number of workers training in parallel (batches per optimizer step). */
+    int workers();
+
+    @Override
+    default void close() {
+    }
+}
