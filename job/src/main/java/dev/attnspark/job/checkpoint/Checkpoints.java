@@ -143,18 +143,23 @@ public final class Checkpoints {
                 throw new IllegalArgumentException(path + ": not a checkpoint (no state.json) and not a run folder");
             }
             State state = JSON.readValue(read(fs, stateFile), State.class);
-            MessageDigest sha = sha256();
-            ComputationGraph net;
-            try (InputStream in = new DigestInputStream(fs.open(new Path(path, "model.zip")), sha)) {
-                net = ModelSerializer.restoreComputationGraph(in, true);
-                in.transferTo(OutputStream.nullOutputStream());
+            // copy locally while hashing, and deserialize only a model whose checksum is the recorded one
+            java.nio.file.Path local = java.nio.file.Files.createTempFile("attnspark-checkpoint-", ".zip");
+            try {
+                MessageDigest sha = sha256();
+                try (InputStream in = new DigestInputStream(fs.open(new Path(path, "model.zip")), sha)) {
+                    java.nio.file.Files.copy(in, local, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+                String actual = HexFormat.of().formatHex(sha.digest());
+                if (!actual.equals(state.modelSha256())) {
+                    throw new IllegalArgumentException(path + "/model.zip is damaged: its SHA-256 " + actual
+                            + " differs from the one recorded at save time");
+                }
+                ComputationGraph net = ModelSerializer.restoreComputationGraph(local.toFile(), true);
+                return new Loaded(path, state, net, read(fs, new Path(path, "config.yaml")));
+            } finally {
+                java.nio.file.Files.deleteIfExists(local);
             }
-            String actual = HexFormat.of().formatHex(sha.digest());
-            if (!actual.equals(state.modelSha256())) {
-                throw new IllegalArgumentException(path + "/model.zip is damaged: its SHA-256 " + actual
-                        + " differs from the one recorded at save time");
-            }
-            return new Loaded(path, state, net, read(fs, new Path(path, "config.yaml")));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read checkpoint " + path + ": " + e.getMessage(), e);
         }

@@ -21,6 +21,10 @@ public class SparkConfig {
     public int prefetchBatches = 2;
     /** Gradient sharing: initial threshold of DL4J's adaptive threshold encoding. */
     public double threshold = 1e-3;
+    /** Gradient sharing: the adaptive threshold keeps the fraction of update values sent per step at least this. */
+    public double minSparsity = 1e-4;
+    /** Gradient sharing: ... and at most this (DL4J's default 1e-2; small models learn faster with more). */
+    public double maxSparsity = 1e-2;
     /** Gradient sharing: UDP port of the Aeron transport. */
     public int port = 40123;
     /** Gradient sharing: address of the node that coordinates the mesh (null: the Spark driver's). */
@@ -39,6 +43,9 @@ public class SparkConfig {
         }
         if (!(threshold > 0)) {
             throw new ConfigException("spark.threshold must be > 0, got " + threshold);
+        }
+        if (!(minSparsity > 0 && minSparsity <= maxSparsity && maxSparsity <= 1)) {
+            throw new ConfigException("spark.min_sparsity and spark.max_sparsity must satisfy 0 < min <= max <= 1");
         }
         if (port <= 0 || port > 65535) {
             throw new ConfigException("spark.port must be a UDP port, got " + port);

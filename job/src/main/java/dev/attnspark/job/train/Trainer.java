@@ -72,6 +72,7 @@ public final class Trainer {
             int workers = tc.strategy.equals("single") ? 1
                     : cfg.spark().numWorkers > 0 ? cfg.spark().numWorkers : sc.defaultParallelism();
             int partitions = cfg.data().numPartitions > 0 ? cfg.data().numPartitions : 2 * workers;
+            Threads.configureLocal(sc, workers);
             TaskData<E> data = task.data(sc, cfg, partitions);
             JavaPairRDD<Long, E> train = data.train().zipWithIndex().mapToPair(t -> new scala.Tuple2<>(t._2, t._1));
             train.persist(StorageLevel.MEMORY_AND_DISK_SER());
@@ -105,10 +106,9 @@ public final class Trainer {
             runDir.writeText("config.yaml", cfg.toYaml());
 
             // 4. the strategy, with a listener that scores every step where it runs
-            MetricSumsAccumulator stepSums = new MetricSumsAccumulator();
-            sc.sc().register(stepSums, "train-step-metrics");
-            List<TrainingListener> listeners = List.of(new StepMetricsListener(stepSums));
-            TrainingStrategy strategy = strategy(sc, net, cfg, workers, listeners);
+            StepMetricsListener stepMetrics = tc.strategy.equals("shared") ? StepMetricsListener.viaJvmSink()
+                    : StepMetricsListener.viaAccumulator(sc);
+            TrainingStrategy strategy = strategy(sc, net, cfg, workers, List.of(stepMetrics));
             ISchedule lr = Optimizers.schedule(cfg.optimizer(), cfg.lrScheduler(), totalSteps);
 
             // 5. epochs of chunks
@@ -122,28 +122,32 @@ public final class Trainer {
                 for (; epoch < tc.maxEpochs && step < totalSteps; epoch++, batchInEpoch = 0) {
                     try (EpochBatches<E> batches = EpochBatches.plan(sc, train, n, epoch, tc.seed, batchSize,
                             cfg.data().shuffle, partitions, data.batchMaker())) {
+                        long samples = 0;
+                        long t0 = System.nanoTime();
                         while (batchInEpoch < batchesPerEpoch && step < totalSteps) {
-                            long steps = chunkSteps(step, tc, totalSteps);
+                            long steps = Math.min(chunkSteps(step, tc, totalSteps), strategy.maxStepsPerFit());
                             long nb = Math.min(steps * workers, batchesPerEpoch - batchInEpoch);
-                            long t0 = System.nanoTime();
                             strategy.fit(batches.range(batchInEpoch, batchInEpoch + nb, Math.min(workers, (int) nb)),
                                     step);
-                            double seconds = (System.nanoTime() - t0) / 1e9;
                             step += (nb + workers - 1) / workers;
                             batchInEpoch += nb;
+                            samples += Math.min(nb * batchSize, (long) n - (batchInEpoch - nb) * batchSize);
                             strategy.network().getConfiguration().setIterationCount((int) step);
 
-                            MetricSums s = stepSums.drain();
-                            lastTrain = task.metrics(s);
-                            double samplesPerSec = nb * batchSize / seconds;
-                            Map<String, Object> row = new LinkedHashMap<>(lastTrain);
-                            row.put("lr", lr.valueAt((int) step - 1, epoch));
-                            row.put("samples_per_s", samplesPerSec);
-                            metrics.append("train", epoch, step, row);
-                            progress.step(epoch, tc.maxEpochs, step, lastTrain, lr.valueAt((int) step - 1, epoch),
-                                    samplesPerSec);
-                            if (tc.checkpointEveryNSteps > 0 && step % tc.checkpointEveryNSteps == 0
-                                    && batchInEpoch < batchesPerEpoch) {
+                            boolean last = batchInEpoch >= batchesPerEpoch || step >= totalSteps;
+                            if (step % tc.logEveryNSteps == 0 || last) {
+                                lastTrain = task.metrics(stepMetrics.drain(sc));
+                                double samplesPerSec = samples / ((System.nanoTime() - t0) / 1e9);
+                                double rate = lr.valueAt((int) step - 1, epoch);
+                                Map<String, Object> row = new LinkedHashMap<>(lastTrain);
+                                row.put("lr", rate);
+                                row.put("samples_per_s", samplesPerSec);
+                                metrics.append("train", epoch, step, row);
+                                progress.step(epoch, tc.maxEpochs, step, lastTrain, rate, samplesPerSec);
+                                samples = 0;
+                                t0 = System.nanoTime();
+                            }
+                            if (tc.checkpointEveryNSteps > 0 && step % tc.checkpointEveryNSteps == 0 && !last) {
                                 lastCheckpoint = checkpoints.save(strategy.network(), epoch, batchInEpoch, step,
                                         cfg.toYaml(), tc.keepCheckpoints);
                                 progress.line("checkpoint " + lastCheckpoint);

@@ -1,5 +1,6 @@
 package dev.attnspark.job.model.dl4j;
 
+import dev.attnspark.job.model.Seeds;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
@@ -17,9 +18,10 @@ public final class Graphs {
 
     private Graphs() {}
 
+    /** @param seed the run seed (mixed into a non-zero ND4J seed: ND4J treats 0 as "unseeded") */
     public static ComputationGraphConfiguration of(ModelLayer layer, long seed, DataType dataType) {
         return new NeuralNetConfiguration.Builder()
-                .seed(seed)
+                .seed(Seeds.nd4j(seed))
                 .dataType(dataType)
                 .updater(new NoOp()) // the model layer brings its own optimizer
                 .trainingWorkspaceMode(WorkspaceMode.ENABLED)

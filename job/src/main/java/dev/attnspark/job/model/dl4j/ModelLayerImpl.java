@@ -3,6 +3,7 @@ package dev.attnspark.job.model.dl4j;
 import dev.attnspark.job.model.Losses;
 import dev.attnspark.job.model.Model;
 import dev.attnspark.job.model.ParamStore;
+import dev.attnspark.job.model.Seeds;
 import dev.attnspark.job.model.autograd.F;
 import dev.attnspark.job.model.autograd.Tape;
 import dev.attnspark.job.model.autograd.Var;
@@ -50,7 +51,11 @@ public final class ModelLayerImpl extends AbstractLayer<ModelLayer> implements I
             .policySpill(SpillPolicy.REALLOCATE)
             .policyAllocation(AllocationPolicy.OVERALLOCATE)
             .build();
-    private final String workspaceId = "attnspark-model-" + System.identityHashCode(this);
+    /**
+     * One workspace per thread, shared by all model layers the thread runs (never nested): parameter averaging
+     * builds new networks every round, and a workspace per layer instance would be allocated anew, and leak, each time.
+     */
+    private static final String WORKSPACE_ID = "attnspark-model-step";
     private Map<String, INDArray> paramTable;
     private INDArray paramsView;
     private INDArray gradientsView;
@@ -79,7 +84,7 @@ public final class ModelLayerImpl extends AbstractLayer<ModelLayer> implements I
     }
 
     private MemoryWorkspace workspace() {
-        return Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(STEP_WORKSPACE, workspaceId);
+        return Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(STEP_WORKSPACE, WORKSPACE_ID);
     }
 
     /** Inference (or a forward pass DL4J asks for): the model output, e.g. class logits. */
@@ -130,9 +135,8 @@ public final class ModelLayerImpl extends AbstractLayer<ModelLayer> implements I
      */
     private void seedDropout(boolean training) {
         if (training) {
-            long seed = conf().getSeed() * 0x9E3779B97F4A7C15L + conf().getIterationCount();
-            seed = seed * 31 + Double.doubleToLongBits(input.sumNumber().doubleValue());
-            Nd4j.getRandom().setSeed(seed);
+            Nd4j.getRandom().setSeed(Seeds.nd4j(conf().getSeed(), conf().getIterationCount(),
+                    Double.doubleToLongBits(input.sumNumber().doubleValue())));
         }
     }
 

@@ -33,9 +33,10 @@ public final class GradientSharing implements TrainingStrategy {
                 .networkMask(c.networkMask)
                 .build();
         SharedTrainingMaster master = new SharedTrainingMaster.Builder(voidConf,
-                new AdaptiveThresholdAlgorithm(c.threshold), batchSize)
+                new AdaptiveThresholdAlgorithm(c.threshold, c.minSparsity, c.maxSparsity,
+                        AdaptiveThresholdAlgorithm.DEFAULT_DECAY_RATE), batchSize)
                 .batchSizePerWorker(batchSize)
-                .workersPerNode(c.workersPerNode)
+                .workersPerNode(workersPerNode(sc, workers, c.workersPerNode))
                 .workerPrefetchNumBatches(c.prefetchBatches)
                 .rddTrainingApproach(RDDTrainingApproach.Direct)
                 .rngSeed(seed)
@@ -43,6 +44,18 @@ public final class GradientSharing implements TrainingStrategy {
         this.sparkNet = new SparkComputationGraph(sc, net, master);
         this.sparkNet.setListeners(listeners);
         this.workers = workers;
+    }
+
+    /**
+     * Trainer threads per executor. In local mode every worker lives in the driver's JVM, and DL4J's default
+     * ({@code max(1, cores / 4)}) would leave a single trainer whose updates never reach the driver's model: each
+     * round would restart from stale parameters. Measured in docs/benchmarks.md.
+     */
+    static int workersPerNode(JavaSparkContext sc, int workers, int configured) {
+        if (configured > 0) {
+            return configured;
+        }
+        return sc.isLocal() ? workers : -1;
     }
 
     @Override

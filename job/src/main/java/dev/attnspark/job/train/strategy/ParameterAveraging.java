@@ -18,6 +18,8 @@ import java.util.List;
 public final class ParameterAveraging implements TrainingStrategy {
     private final SparkComputationGraph sparkNet;
     private final int workers;
+    private final int averagingFrequency;
+    private final StepCountHook stepCount = new StepCountHook();
 
     public ParameterAveraging(JavaSparkContext sc, ComputationGraph net, int workers, int batchSize,
                               int averagingFrequency, int prefetch, long seed, List<TrainingListener> listeners) {
@@ -28,15 +30,24 @@ public final class ParameterAveraging implements TrainingStrategy {
                 .saveUpdater(true)
                 .rddTrainingApproach(RDDTrainingApproach.Direct)
                 .rngSeed(seed)
+                .trainingHooks(stepCount)
                 .build();
         this.sparkNet = new SparkComputationGraph(sc, net, master);
         this.sparkNet.setListeners(listeners);
         this.workers = workers;
+        this.averagingFrequency = averagingFrequency;
+    }
+
+    /** One averaging round per call, so that {@link StepCountHook} knows the round's first step. */
+    @Override
+    public long maxStepsPerFit() {
+        return averagingFrequency;
     }
 
     @Override
     public void fit(JavaRDD<DataSet> batches, long step) {
         network().getConfiguration().setIterationCount((int) step);
+        stepCount.startRound(step);
         sparkNet.fit(batches);
     }
 

@@ -17,6 +17,11 @@ public interface TrainingStrategy extends AutoCloseable {
     /** The driver's network. */
     ComputationGraph network();
 
+    /** The most optimizer steps one {@link #fit} call may cover. */
+    default long maxStepsPerFit() {
+        return Long.MAX_VALUE;
+    }
+
     /** Number of workers training in parallel (batches per optimizer step). */
     int workers();
 

@@ -1,0 +1,44 @@
+package dev.attnspark.job.checkpoint;
+
+import dev.attnspark.job.model.Models;
+import dev.attnspark.job.model.dl4j.Graphs;
+import dev.attnspark.job.model.dl4j.ModelLayer;
+import dev.attnspark.job.model.tasks.ImageClassifierConfig;
+import dev.attnspark.job.train.optim.AdamW;
+import dev.attnspark.job.train.optim.WarmupSchedule;
+import org.apache.hadoop.conf.Configuration;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+
+import java.util.List;
+
+/** Writes checkpoints of a biggish model at steps 1, 2, 3, ... until killed (the process a test kills mid-write). */
+public final class CheckpointWriterMain {
+    public static void main(String[] args) {
+        Checkpoints checkpoints = new Checkpoints(new RunDir(args[0], new Configuration()));
+        ComputationGraph net = network(Integer.parseInt(args[1]));
+        for (int step = Integer.parseInt(args[2]); ; step++) {
+            checkpoints.save(net, 0, step, step, "task: test\n", 100);
+            System.out.println("saved " + step);
+        }
+    }
+
+    /** An image classifier with {@code channels} latent channels (parameters grow with its square). */
+    public static ComputationGraph network(int channels) {
+        ImageClassifierConfig c = new ImageClassifierConfig();
+        c.encoder.imageShape = new int[] {28, 28, 1};
+        c.encoder.numFrequencyBands = 8;
+        c.encoder.numCrossAttentionHeads = 1;
+        c.encoder.numSelfAttentionLayersPerBlock = 2;
+        c.decoder.numOutputQueryChannels = channels;
+        c.decoder.numCrossAttentionHeads = 1;
+        c.decoder.numClasses = 10;
+        c.numLatents = 8;
+        c.numLatentChannels = channels;
+        ModelLayer layer = new ModelLayer(Graphs.MODEL, Models.PERCEIVER_IO_IMAGE_CLASSIFIER, c,
+                new AdamW(WarmupSchedule.constant(1e-3, 0), 0.9, 0.999, 1e-8), List.of(), List.of());
+        ComputationGraph net = new ComputationGraph(Graphs.of(layer, 1, DataType.FLOAT));
+        net.init();
+        return net;
+    }
+}

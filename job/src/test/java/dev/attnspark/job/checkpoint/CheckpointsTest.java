@@ -1,0 +1,116 @@
+package dev.attnspark.job.checkpoint;
+
+import dev.attnspark.job.testing.ChildJvm;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.hdfs.MiniDFSCluster;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Checkpoints are atomic: whatever happens during a write, only complete, intact checkpoints are ever loaded. */
+class CheckpointsTest {
+    static final Configuration CONF = new Configuration();
+
+    @Test
+    void roundTripKeepsParametersOptimizerStateAndPosition(@TempDir java.nio.file.Path tmp) {
+        ComputationGraph net = CheckpointWriterMain.network(16);
+        Checkpoints c = new Checkpoints(new RunDir(tmp.toString(), CONF));
+        c.save(net, 3, 17, 123, "task: x\n", 2);
+        Checkpoints.Loaded l = c.latest().orElseThrow();
+        assertEquals(new Checkpoints.State(3, 17, 123, l.state().modelSha256(), l.state().created()), l.state());
+        assertEquals(net.params(), l.network().params());
+        assertEquals(net.getUpdater().getStateViewArray(), l.network().getUpdater().getStateViewArray());
+        assertEquals("task: x\n", l.configYaml());
+    }
+
+    @Test
+    void keepsOnlyTheNewest(@TempDir java.nio.file.Path tmp) {
+        ComputationGraph net = CheckpointWriterMain.network(8);
+        Checkpoints c = new Checkpoints(new RunDir(tmp.toString(), CONF));
+        for (int step = 1; step <= 4; step++) {
+            c.save(net, 0, step, step, "", 2);
+        }
+        assertThat(c.complete()).extracting(Path::getName).containsExactly("step-00000004", "step-00000003");
+    }
+
+    @Test
+    void writerKilledMidWriteLeavesThePreviousCheckpointInCharge(@TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path run = tmp.resolve("run");
+        Checkpoints c = new Checkpoints(new RunDir(run.toString(), CONF));
+        c.save(CheckpointWriterMain.network(256), 0, 1, 1, "", 100);
+
+        // a separate JVM writes checkpoints 2, 3, ... of a larger model; it is killed while one is half written
+        Process p = ChildJvm.start(tmp.resolve("writer.log"), CheckpointWriterMain.class.getName(), run.toString(),
+                "768", "2");
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (p.isAlive() && System.nanoTime() < deadline && tmpDirs(run).isEmpty()) {
+            Thread.sleep(5);
+        }
+        Thread.sleep(150);
+        assertThat(tmpDirs(run)).as("a checkpoint was being written; log in " + tmp.resolve("writer.log")).isNotEmpty();
+        ChildJvm.kill(p);
+
+        Checkpoints.Loaded l = c.latest().orElseThrow();
+        long newestComplete = c.complete().stream().map(d -> Long.parseLong(d.getName().substring(5))).max(Long::compare)
+                .orElseThrow();
+        assertEquals(newestComplete, l.state().step(), "the newest complete checkpoint is the one loaded");
+        assertThat(tmpDirs(run)).as("the half-written checkpoint is still hidden").isNotEmpty();
+    }
+
+    @Test
+    void damagedCheckpointIsSkippedForThePreviousOne(@TempDir java.nio.file.Path tmp) throws Exception {
+        ComputationGraph net = CheckpointWriterMain.network(16);
+        Checkpoints c = new Checkpoints(new RunDir(tmp.toString(), CONF));
+        c.save(net, 0, 10, 10, "", 5);
+        Path second = c.save(net, 0, 20, 20, "", 5);
+        // as a non-atomic copy on an object store might leave it: the final name, but a truncated model
+        File model = new File(second.toUri().getPath(), "model.zip");
+        try (RandomAccessFile f = new RandomAccessFile(model, "rw")) {
+            f.setLength(f.length() / 2);
+        }
+        assertThrows(RuntimeException.class, () -> Checkpoints.load(second, CONF));
+        assertEquals(10, c.latest().orElseThrow().state().step());
+    }
+
+    @Test
+    void savesAndLoadsOnHdfs(@TempDir java.nio.file.Path tmp) throws Exception {
+        Configuration conf = new Configuration();
+        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, tmp.resolve("dfs").toString());
+        MiniDFSCluster cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
+        try {
+            String run = cluster.getFileSystem().getUri() + "/runs/r1";
+            ComputationGraph net = CheckpointWriterMain.network(16);
+            Checkpoints c = new Checkpoints(new RunDir(run, conf));
+            c.save(net, 1, 5, 42, "task: x\n", 3);
+            Checkpoints.Loaded l = Checkpoints.load(new Path(run), conf);
+            assertEquals(42, l.state().step());
+            assertTrue(net.params().equalsWithEps(l.network().params(), 0));
+        } finally {
+            cluster.shutdown();
+        }
+    }
+
+    private static List<java.nio.file.Path> tmpDirs(java.nio.file.Path run) throws Exception {
+        java.nio.file.Path dir = run.resolve(Checkpoints.DIR);
+        if (!Files.exists(dir)) {
+            return List.of();
+        }
+        try (Stream<java.nio.file.Path> s = Files.list(dir)) {
+            return s.filter(d -> d.getFileName().toString().startsWith(".tmp-")).sorted(Comparator.naturalOrder()).toList();
+        }
+    }
+}

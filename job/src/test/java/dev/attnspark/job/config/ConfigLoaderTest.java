@@ -1,0 +1,93 @@
+package dev.attnspark.job.config;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.attnspark.job.model.ParamStore;
+import dev.attnspark.job.model.tasks.ImageClassifier;
+import dev.attnspark.job.model.tasks.ImageClassifierConfig;
+import dev.attnspark.job.task.Tasks;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class ConfigLoaderTest {
+    static final String EXAMPLE = "../conf/perceiver-io-img-clf-mnist.yaml";
+
+    private static JobConfig load(String... overrides) {
+        return ConfigLoader.load(EXAMPLE, List.of(overrides), Tasks.ALL);
+    }
+
+    private static String error(String... overrides) {
+        return assertThrows(ConfigException.class, () -> load(overrides)).getMessage();
+    }
+
+    @Test
+    void exampleIsTheUpstreamModelAndRecipe() {
+        JobConfig c = load();
+        ImageClassifierConfig m = (ImageClassifierConfig) c.model();
+        assertEquals(907_212, ParamStore.size(new ImageClassifier(m).parameters()));
+        assertEquals(128, c.data().batchSize);
+        assertEquals(1e-3, c.optimizer().lr);
+        assertEquals(0.01, c.optimizer().weightDecay);
+        assertEquals(500, c.lrScheduler().warmupSteps);
+        assertEquals(30, c.trainer().maxEpochs);
+        assertEquals("shared", c.trainer().strategy);
+    }
+
+    @Test
+    void dottedOverridesReachEverySection() {
+        JobConfig c = load("--model.encoder.num_cross_attention_layers=3", "--optimizer.lr=3e-4",
+                "--trainer.max_epochs=2", "--model.encoder.image_shape=[28, 28, 1]", "--data.dataset_dir=hdfs://nn/mnist",
+                "--spark.conf.spark.executor.memory=8g", "--model.encoder.num_cross_attention_qk_channels=64");
+        ImageClassifierConfig m = (ImageClassifierConfig) c.model();
+        assertEquals(3, m.encoder.numCrossAttentionLayers);
+        assertEquals(64, m.encoder.numCrossAttentionQkChannels);
+        assertEquals(3e-4, c.optimizer().lr);
+        assertEquals(2, c.trainer().maxEpochs);
+        assertEquals("hdfs://nn/mnist", c.data().datasetDir);
+        assertEquals("8g", c.spark().conf.get("spark.executor.memory"));
+    }
+
+    @Test
+    void unknownKeysAreNamedWithASuggestion() {
+        assertThat(error("--model.encoder.num_cross_attn_layers=2"))
+                .contains("unknown configuration key 'model.encoder.num_cross_attn_layers'")
+                .contains("did you mean num_cross_attention_layers");
+        assertThat(error("--trainer.max_epoch=2")).contains("'trainer.max_epoch'").contains("max_epochs");
+        assertThat(error("--optimiser.lr=1")).contains("unknown configuration key 'optimiser.lr'");
+    }
+
+    @Test
+    void badValuesAreNamed() {
+        assertThat(error("--trainer.max_epochs=many")).contains("bad value for 'trainer.max_epochs'");
+        assertThat(error("--optimizer.lr=-1")).contains("optimizer.lr must be > 0");
+        assertThat(error("--trainer.strategy=ring")).contains("trainer.strategy must be one of");
+        assertThat(error("--model.encoder.num_cross_attention_layers=4"))
+                .contains("model.encoder.num_cross_attention_layers (4) must be <= model.encoder.num_self_attention_blocks (3)");
+        assertThat(error("--model.encoder.num_self_attention_heads=7"))
+                .contains("model.encoder.num_self_attention_heads (7) must divide the query/key channels (128");
+        assertThat(error("--model.decoder.num_classes=12")).contains("model.decoder.num_classes must be 10 for MNIST");
+        assertThat(error("--trainer.max_epochs=null")).contains("'trainer.max_epochs'");
+        assertThat(error("trainer.max_epochs=3")).contains("overrides are --section.key=value");
+    }
+
+    @Test
+    void secretsNeverReachTheResolvedConfig() {
+        JobConfig c = load("--spark.conf.spark.hadoop.fs.s3a.secret.key=AKIAsecretvalue",
+                "--spark.conf.spark.hadoop.fs.s3a.access.key=AKIAaccess", "--spark.conf.spark.executor.memory=4g");
+        String yaml = c.toYaml();
+        assertThat(yaml).doesNotContain("AKIAsecretvalue").doesNotContain("AKIAaccess").contains("***redacted***")
+                .contains("spark.executor.memory: 4g");
+    }
+
+    @Test
+    void resolvedConfigRoundTrips() {
+        JobConfig c = load("--trainer.max_epochs=2");
+        ObjectNode again = ConfigLoader.parse(c.toYaml(), "config.yaml");
+        JobConfig d = ConfigLoader.bind(again, Tasks.ALL);
+        assertEquals(c.tree(), d.tree());
+    }
+}
