@@ -28,7 +28,8 @@ public final class Threads {
         return threads;
     }
 
-    static void set(int threads) {
+    /** Sets ND4J's and OpenBLAS's thread counts for this JVM. */
+    public static void set(int threads) {
         Nd4j.getEnvironment().setMaxThreads(threads);
         Nd4j.getEnvironment().setMaxMasterThreads(threads);
         Nd4j.factory().blas().setMaxThreads(threads);

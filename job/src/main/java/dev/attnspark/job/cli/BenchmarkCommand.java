@@ -1,0 +1,108 @@
+package dev.attnspark.job.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.attnspark.job.config.ConfigLoader;
+import dev.attnspark.job.config.JobConfig;
+import dev.attnspark.job.model.Model;
+import dev.attnspark.job.model.dl4j.ModelLayer;
+import dev.attnspark.job.task.Tasks;
+import dev.attnspark.job.train.Threads;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Unmatched;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "benchmark", description = {"Time training steps of a configuration's model in one JVM, on random "
+        + "data of the right shape (as ../shared/peers/bench_cpu.py does for PyTorch).",
+        "Prints one RESULT line of JSON: median/min/max seconds per step, samples/s, peak RSS."})
+final class BenchmarkCommand implements Callable<Integer> {
+    @Option(names = "--config", required = true, description = "YAML run configuration")
+    String config;
+
+    @Option(names = "--steps", defaultValue = "8", description = "timed steps (default ${DEFAULT-VALUE})")
+    int steps;
+
+    @Option(names = "--warmup", defaultValue = "2", description = "untimed steps first (default ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--threads", defaultValue = "0", description = "native threads (0: all cores)")
+    int threads;
+
+    @Unmatched
+    List<String> overrides = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        List<String> o = new ArrayList<>(overrides);
+        o.add("--data.dataset_dir=unused");
+        JobConfig cfg = ConfigLoader.load(config, o, Tasks.ALL);
+        int t = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        Threads.set(t);
+        ComputationGraph net = new ComputationGraph(Tasks.ALL.get(cfg.task()).graph(cfg, warmup + steps));
+        net.init();
+        Model model = ((ModelLayer) net.getOutputLayer(0).conf().getLayer()).model();
+        int batch = cfg.data().batchSize;
+        double[] times = new double[steps];
+        for (int i = 0; i < warmup + steps; i++) {
+            DataSet d = randomBatch(batch, model.inputSize(), model.outputSize());
+            long t0 = System.nanoTime();
+            net.fit(d);
+            double s = (System.nanoTime() - t0) / 1e9;
+            if (i >= warmup) {
+                times[i - warmup] = s;
+            }
+        }
+        double[] sorted = times.clone();
+        Arrays.sort(sorted);
+        double median = steps % 2 == 1 ? sorted[steps / 2] : (sorted[steps / 2 - 1] + sorted[steps / 2]) / 2;
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("model", cfg.task());
+        r.put("params", net.numParams());
+        r.put("batch", batch);
+        r.put("steps", steps);
+        r.put("warmup", warmup);
+        r.put("threads", t);
+        r.put("median_s", median);
+        r.put("min_s", sorted[0]);
+        r.put("max_s", sorted[steps - 1]);
+        r.put("samples_per_s", batch / median);
+        r.put("peak_rss_mb", peakRssMb());
+        r.put("omp_wait_policy", System.getenv().getOrDefault("OMP_WAIT_POLICY", "unset"));
+        System.out.println("RESULT " + new ObjectMapper().writeValueAsString(r));
+        return 0;
+    }
+
+    /** Inputs ~ N(0, 1) and uniform labels, like the PyTorch peer's random batches. */
+    private static DataSet randomBatch(int batch, long inputSize, long classes) {
+        INDArray x = Nd4j.randn(DataType.FLOAT, batch, inputSize);
+        INDArray y = Nd4j.rand(DataType.FLOAT, batch, 1).muli(classes);
+        Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.transforms.floating.Floor(y));
+        return new DataSet(x, y);
+    }
+
+    private static double peakRssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
+                }
+            }
+        } catch (Exception e) {
+            // not Linux: no peak RSS
+        }
+        return Double.NaN;
+    }
+}
