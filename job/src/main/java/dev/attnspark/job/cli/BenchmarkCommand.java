@@ -12,6 +12,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Unmatched;
@@ -88,8 +89,7 @@ final class BenchmarkCommand implements Callable<Integer> {
     /** Inputs ~ N(0, 1) and uniform labels, like the PyTorch peer's random batches. */
     private static DataSet randomBatch(int batch, long inputSize, long classes) {
         INDArray x = Nd4j.randn(DataType.FLOAT, batch, inputSize);
-        INDArray y = Nd4j.rand(DataType.FLOAT, batch, 1).muli(classes);
-        Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.transforms.floating.Floor(y));
+        INDArray y = Transforms.floor(Nd4j.rand(DataType.FLOAT, batch, 1).muli(classes), false);
         return new DataSet(x, y);
     }
 

@@ -12,8 +12,8 @@ class AveragingTrainingTest {
     void reachesNinetyPercentValidationAccuracy(@TempDir Path tmp) throws Exception {
         Path digits = TestRuns.digits(tmp.resolve("digits"), 6000, 1000);
         Path run = tmp.resolve("run");
-        Trainer.Result r = Trainer.train(TestRuns.config(digits, run, StrategyRuns.overrides("averaging", 4)), false,
+        Trainer.Result r = Trainer.train(TestRuns.config(digits, run, StrategyRuns.overrides("averaging", 5)), false,
                 System.out);
-        StrategyRuns.assertLearned(run, r, 4);
+        StrategyRuns.assertLearned(run, r, 5);
     }
 }
