@@ -28,10 +28,15 @@ public final class Threads {
         return threads;
     }
 
-    /** Sets ND4J's and OpenBLAS's thread counts for this JVM. */
+    /**
+     * Gives a worker {@code threads} native threads: all of them to OpenBLAS (the matrix products are most of a
+     * step), and to ND4J's element-wise ops only beyond 2: on 2 cores the hand-off between threads costs the small
+     * element-wise ops more than it gains (1.97 against 2.31 s/step for the MNIST model, docs/benchmarks.md).
+     */
     public static void set(int threads) {
-        Nd4j.getEnvironment().setMaxThreads(threads);
-        Nd4j.getEnvironment().setMaxMasterThreads(threads);
+        int ops = threads <= 2 ? 1 : threads;
+        Nd4j.getEnvironment().setMaxThreads(ops);
+        Nd4j.getEnvironment().setMaxMasterThreads(ops);
         Nd4j.factory().blas().setMaxThreads(threads);
     }
 }

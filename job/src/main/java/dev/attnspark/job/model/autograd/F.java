@@ -245,15 +245,21 @@ public final class F {
         Nd4j.gemm(ones, m, target.reshape('c', 1, m.columns()), false, false, 1.0, 1.0);
     }
 
-    /** [B, N, H·C] → [B, H, N, C] (a strided view). */
+    /** [B, N, H·C] → [B, H, N, C] (a strided view; with one head a plain reshape, no copy later). */
     static INDArray heads(INDArray x, int heads) {
         long b = x.size(0), n = x.size(1), c = x.size(2) / heads;
+        if (heads == 1) {
+            return contiguous(x).reshape('c', b, 1, n, c);
+        }
         return contiguous(x).reshape('c', b, n, heads, c).permute(0, 2, 1, 3);
     }
 
-    /** [B, H, N, C] → [B, N, H·C] (a new row-major array). */
+    /** [B, H, N, C] → [B, N, H·C] (row-major; with one head a reshape of the same data). */
     static INDArray mergeHeads(INDArray x4) {
         long b = x4.size(0), h = x4.size(1), n = x4.size(2), c = x4.size(3);
+        if (h == 1) {
+            return contiguous(x4).reshape('c', b, n, c);
+        }
         return x4.permute(0, 2, 1, 3).dup('c').reshape('c', b, n, h * c);
     }
 

@@ -6,6 +6,7 @@ import dev.attnspark.job.model.core.FourierPositionEncoding;
 import dev.attnspark.job.model.core.InputAdapter;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.Arrays;
 
@@ -48,9 +49,17 @@ public final class ImageInputAdapter implements InputAdapter {
             throw new IllegalArgumentException("image input must be [batch, " + inputSize() + "] (image shape "
                     + Arrays.toString(imageShape) + " flattened channels-last), got " + Arrays.toString(input.shape()));
         }
-        INDArray image = input.reshape('c', b, pixels, imageChannels);
-        INDArray pos = positionEncoding.castTo(input.dataType()).reshape(1, pixels, positionEncoding.size(1))
-                .broadcast(b, pixels, positionEncoding.size(1));
-        return t.constant(Nd4j.concat(2, image, pos));
+        // [B, pixels, channels + position channels]: the encoding is the same for every image, so it is copied into
+        // each example's rows once, without tiling it to the batch first
+        long posChannels = positionEncoding.size(1);
+        INDArray out = Nd4j.createUninitialized(input.dataType(), b, pixels, imageChannels + posChannels);
+        INDArray pos = positionEncoding.castTo(input.dataType());
+        out.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, imageChannels))
+                .assign(input.reshape('c', b, pixels, imageChannels));
+        for (long i = 0; i < b; i++) {
+            out.get(NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.interval(imageChannels,
+                    imageChannels + posChannels)).assign(pos);
+        }
+        return t.constant(out);
     }
 }
