@@ -22,8 +22,15 @@ public final class RunDir {
     private final Configuration conf;
 
     public RunDir(String dir, Configuration conf) {
-        this.root = new Path(dir);
         this.conf = conf;
+        Path p = new Path(dir);
+        try {
+            // fully qualified (scheme and authority): "hdfs:///runs/x" names the default HDFS, and FileContext's
+            // atomic rename needs the authority spelled out
+            this.root = p.getFileSystem(conf).makeQualified(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the file system of " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     public Path root() {

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 import java.io.IOException;
@@ -56,10 +57,15 @@ public final class ConfigLoader {
 
     private ConfigLoader() {}
 
-    /** Reads a YAML file from any Hadoop file system. */
+    /**
+     * Reads a YAML file from any Hadoop file system. A path without a scheme is a local file, as on any command line,
+     * even when the cluster's default file system is HDFS.
+     */
     public static ObjectNode read(String path) {
         Path p = new Path(path);
-        try (InputStream in = p.getFileSystem(new Configuration()).open(p)) {
+        Configuration hadoop = new Configuration();
+        try (InputStream in = (p.toUri().getScheme() == null ? FileSystem.getLocal(hadoop) : p.getFileSystem(hadoop))
+                .open(p)) {
             JsonNode node = YAML.readTree(in);
             if (node == null || node.isMissingNode() || node.isNull()) {
                 return YAML.createObjectNode();

@@ -25,13 +25,13 @@ public class SparkConfig {
     public double minSparsity = 1e-4;
     /** Gradient sharing: ... and at most this (DL4J's default 1e-2; small models learn faster with more). */
     public double maxSparsity = 1e-2;
-    /** Gradient sharing: UDP port of the Aeron transport. */
-    public int port = 40123;
+    /** Gradient sharing: UDP port of the Aeron transport, the same on the driver and on every executor. */
+    public int port = 49876;
     /** Gradient sharing: address of the node that coordinates the mesh (null: the Spark driver's). */
     public String controllerAddress;
     /** Gradient sharing: network (CIDR, e.g. 10.1.0.0/16) whose interface Aeron binds to (null: any). */
     public String networkMask;
-    /** Gradient sharing: training threads per executor (-1: one per executor core). */
+    /** Gradient sharing: trainer threads per executor (-1: 2 on a cluster, the workers in local mode; never 1). */
     public int workersPerNode = -1;
     /** Extra Spark properties ({@code spark.*}), applied to the SparkConf. */
     public Map<String, String> conf = new LinkedHashMap<>();
@@ -46,6 +46,10 @@ public class SparkConfig {
         }
         if (!(minSparsity > 0 && minSparsity <= maxSparsity && maxSparsity <= 1)) {
             throw new ConfigException("spark.min_sparsity and spark.max_sparsity must satisfy 0 < min <= max <= 1");
+        }
+        if (workersPerNode == 0 || workersPerNode == 1 || workersPerNode < -1) {
+            throw new ConfigException("spark.workers_per_node must be -1 or at least 2, got " + workersPerNode
+                    + " (DL4J 1.0.0-M2 does not train with one trainer per executor: see docs/deployment.md)");
         }
         if (port <= 0 || port > 65535) {
             throw new ConfigException("spark.port must be a UDP port, got " + port);

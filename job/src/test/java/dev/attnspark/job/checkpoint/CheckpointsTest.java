@@ -99,6 +99,12 @@ class CheckpointsTest {
             Checkpoints.Loaded l = Checkpoints.load(new Path(run), conf);
             assertEquals(42, l.state().step());
             assertTrue(net.params().equalsWithEps(l.network().params(), 0));
+
+            // "hdfs:///runs/r2" names the default file system: no authority in the path, as users write it
+            Configuration withDefault = new Configuration(conf);
+            withDefault.set("fs.defaultFS", cluster.getFileSystem().getUri().toString());
+            new Checkpoints(new RunDir("hdfs:///runs/r2", withDefault)).save(net, 1, 5, 43, "task: x\n", 3);
+            assertEquals(43, Checkpoints.load(new Path("hdfs:///runs/r2"), withDefault).state().step());
         } finally {
             cluster.shutdown();
         }

@@ -72,6 +72,7 @@ class ConfigLoaderTest {
         assertThat(error("--model.decoder.num_classes=12")).contains("model.decoder.num_classes must be 10 for MNIST");
         assertThat(error("--trainer.max_epochs=null")).contains("'trainer.max_epochs'");
         assertThat(error("trainer.max_epochs=3")).contains("overrides are --section.key=value");
+        assertThat(error("--spark.workers_per_node=1")).contains("spark.workers_per_node must be -1 or at least 2");
     }
 
     @Test

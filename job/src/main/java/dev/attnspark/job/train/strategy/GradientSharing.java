@@ -11,7 +11,6 @@ import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.parameterserver.distributed.conf.VoidConfiguration;
-import org.nd4j.parameterserver.distributed.v2.transport.impl.StaticPortSupplier;
 
 import java.util.List;
 
@@ -28,7 +27,7 @@ public final class GradientSharing implements TrainingStrategy {
         String controller = c.controllerAddress != null ? c.controllerAddress
                 : c.networkMask != null ? null : sc.getConf().get("spark.driver.host", "127.0.0.1");
         VoidConfiguration voidConf = VoidConfiguration.builder()
-                .portSupplier(new StaticPortSupplier(c.port))
+                .portSupplier(new AeronPort(c.port))
                 .controllerAddress(controller)
                 .networkMask(c.networkMask)
                 .build();
@@ -47,15 +46,19 @@ public final class GradientSharing implements TrainingStrategy {
     }
 
     /**
-     * Trainer threads per executor. In local mode every worker lives in the driver's JVM, and DL4J's default
-     * ({@code max(1, cores / 4)}) would leave a single trainer whose updates never reach the driver's model: each
-     * round would restart from stale parameters. Measured in docs/benchmarks.md.
+     * Trainer threads per executor. DL4J 1.0.0-M2 runs a single trainer ({@code SharedTrainingWrapper} without a
+     * {@code ParallelWrapper}) by rebuilding the model from the first broadcast for every Spark task, with the
+     * iteration count back at 0: nothing carries over between tasks, and with a warm-up schedule the learning rate
+     * stays 0, so no update is ever sent. Its default is {@code max(1, cores / 4)}, i.e. that broken path on any
+     * executor with fewer than 8 cores. Two or more trainers take the {@code ParallelWrapper} path, whose replicas
+     * live across tasks. In local mode every worker lives in the driver's JVM: one trainer per worker. Measured in
+     * docs/benchmarks.md and docs/deployment.md.
      */
     static int workersPerNode(JavaSparkContext sc, int workers, int configured) {
         if (configured > 0) {
             return configured;
         }
-        return sc.isLocal() ? workers : -1;
+        return sc.isLocal() ? Math.max(2, workers) : 2;
     }
 
     @Override

@@ -1,0 +1,105 @@
+package dev.attnspark.job.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.attnspark.datasets.mnist.SyntheticDigits;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Gradient sharing between separate hosts: {@code deploy/standalone/run-demo} starts a Spark standalone cluster
+ * whose two workers live in their own network namespaces, trains the MNIST example with
+ * {@code trainer.strategy=shared} on digits from HDFS, and stops everything. Real processes, real UDP: this checks
+ * that updates crossed between the hosts over Aeron (from DL4J's transport logs), that both hosts trained and sent
+ * updates, and that the driver's model got better. Runs in {@code mvn verify}, after the job's jar is packaged.
+ * Needs root for the namespaces; where they cannot be created, it fails and says so.
+ */
+class StandaloneHostsIT {
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    private static final Pattern SUMMARY =
+            Pattern.compile("hosts=(\\d+) updates_over_aeron=(\\d+) valid_accuracy=([0-9.]+)");
+
+    @Test
+    void updatesCrossHostsOverAeronAndTheModelLearns(@TempDir Path tmp) throws Exception {
+        Process check = new ProcessBuilder(ROOT.resolve("deploy/standalone/hosts").toString(), "check")
+                .redirectErrorStream(true).start();
+        String why = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        if (check.waitFor() != 0) {
+            fail("network namespaces cannot be created on this machine, so the hosts cannot be simulated: " + why);
+        }
+
+        Path digits = tmp.resolve("digits");
+        SyntheticDigits.write(digits.toString(), 3000, 500, 7, new Configuration());
+        Path state = tmp.resolve("state");
+        Path log = tmp.resolve("demo.log");
+        ProcessBuilder demo = new ProcessBuilder(ROOT.resolve("deploy/standalone/run-demo").toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        demo.environment().put("ATTN_STATE", state.toString());
+        demo.environment().put("DEMO_DIGITS", digits.toString());
+        Process p = demo.start();
+        if (!p.waitFor(25, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            fail("run-demo did not finish in 25 minutes: " + tail(log));
+        }
+        String out = read(log);
+        assertThat(p.exitValue()).as("run-demo exit code; its output:\n%s", tail(log)).isZero();
+
+        Matcher m = SUMMARY.matcher(out);
+        assertThat(m.find()).as("summary line in:\n%s", tail(log)).isTrue();
+        assertThat(Integer.parseInt(m.group(1))).isEqualTo(2);
+        // 3 epochs of 47 steps; every step of every trainer sends one encoded update
+        assertThat(Integer.parseInt(m.group(2))).as("updates the driver received over Aeron").isGreaterThan(50);
+
+        // both hosts sent updates to the driver, and each received the other's through it
+        for (String host : List.of("10.77.0.11", "10.77.0.12")) {
+            assertThat(chunks(out, "driver", host)).as("chunks the driver received from %s", host).isGreaterThan(20);
+        }
+        for (String host : List.of("h1", "h2")) {
+            assertThat(chunks(out, host, "10.77.0.1")).as("chunks %s received from the driver", host).isGreaterThan(20);
+        }
+
+        // the driver's model, evaluated after each epoch, got better (not necessarily every epoch: the driver's
+        // copy follows the hosts' updates asynchronously)
+        List<Double> acc = values(out, "val_accuracy");
+        List<Double> loss = values(out, "val_loss");
+        assertThat(acc).as("validation after each epoch").hasSize(3);
+        assertThat(loss.get(2)).as("validation loss, last epoch against the first").isLessThan(loss.get(0));
+        assertThat(acc.get(2)).as("validation accuracy, last epoch against the first").isGreaterThan(acc.get(0))
+                .isGreaterThan(0.25);
+
+        // and the run left no process and no namespace behind
+        Process ns = new ProcessBuilder("ip", "netns", "list").start();
+        assertThat(new String(ns.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).doesNotContain("attnspark-h");
+    }
+
+    private static int chunks(String out, String node, String from) {
+        Matcher m = Pattern.compile(Pattern.quote(node) + " received (\\d+) VoidChunk from " + Pattern.quote(from) + "\\b")
+                .matcher(out);
+        return m.find() ? Integer.parseInt(m.group(1)) : 0;
+    }
+
+    private static List<Double> values(String out, String metric) {
+        return Pattern.compile("^\\s*" + metric + "\\s+([0-9.eE-]+)\\s*$", Pattern.MULTILINE).matcher(out).results()
+                .map(r -> Double.parseDouble(r.group(1))).toList();
+    }
+
+    /** The log as text; bytes that are not UTF-8 (tools' terminal output) become replacement characters. */
+    private static String read(Path log) throws IOException {
+        return Files.exists(log) ? new String(Files.readAllBytes(log), StandardCharsets.UTF_8) : "";
+    }
+
+    private static String tail(Path log) throws IOException {
+        List<String> lines = read(log).lines().toList();
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+    }
+}
