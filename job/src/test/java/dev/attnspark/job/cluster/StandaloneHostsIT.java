@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -75,7 +76,24 @@ class StandaloneHostsIT {
         assertThat(acc).as("validation after each epoch").hasSize(3);
         assertThat(loss.get(2)).as("validation loss, last epoch against the first").isLessThan(loss.get(0));
         assertThat(acc.get(2)).as("validation accuracy, last epoch against the first").isGreaterThan(acc.get(0))
-                .isGreaterThan(0.25);
+                .isGreaterThan(0.2);
+        // and both hosts' trainers learned: the training loss they report fell
+        List<Double> trainLoss = Pattern.compile("^epoch \\d+/\\d+ +step \\d+/\\d+ +loss ([0-9.]+)", Pattern.MULTILINE)
+                .matcher(out).results().map(r -> Double.parseDouble(r.group(1))).toList();
+        assertThat(trainLoss).as("training status lines").hasSizeGreaterThanOrEqualTo(3);
+        assertThat(trainLoss.get(trainLoss.size() - 1)).as("training loss, last against first")
+                .isLessThan(0.95 * trainLoss.get(0));
+
+        // RPC authentication was on, and its secret appears in no log of any process
+        String defaults = read(state.resolve("conf/spark-defaults.conf"));
+        Matcher secret = Pattern.compile("spark.authenticate.secret (\\S+)").matcher(defaults);
+        assertThat(secret.find()).as("the cluster's shared secret").isTrue();
+        try (Stream<Path> files = Files.walk(state)) {
+            for (Path f : files.filter(StandaloneHostsIT::isLog).toList()) {
+                assertThat(read(f)).as("secret in %s", f).doesNotContain(secret.group(1));
+            }
+        }
+        assertThat(out).doesNotContain(secret.group(1));
 
         // and the run left no process and no namespace behind
         Process ns = new ProcessBuilder("ip", "netns", "list").start();
@@ -91,6 +109,12 @@ class StandaloneHostsIT {
     private static List<Double> values(String out, String metric) {
         return Pattern.compile("^\\s*" + metric + "\\s+([0-9.eE-]+)\\s*$", Pattern.MULTILINE).matcher(out).results()
                 .map(r -> Double.parseDouble(r.group(1))).toList();
+    }
+
+    /** Daemon logs, and the stdout and stderr of every executor. */
+    private static boolean isLog(Path f) {
+        String name = f.getFileName().toString();
+        return Files.isRegularFile(f) && (name.endsWith(".log") || name.equals("stderr") || name.equals("stdout"));
     }
 
     /** The log as text; bytes that are not UTF-8 (tools' terminal output) become replacement characters. */
