@@ -2,6 +2,7 @@ package dev.attnspark.job.checkpoint;
 
 import dev.attnspark.job.testing.ChildJvm;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -10,8 +11,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
 import java.io.RandomAccessFile;
-import java.nio.file.Files;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -49,26 +48,46 @@ class CheckpointsTest {
 
     @Test
     void writerKilledMidWriteLeavesThePreviousCheckpointInCharge(@TempDir java.nio.file.Path tmp) throws Exception {
-        java.nio.file.Path run = tmp.resolve("run");
-        Checkpoints c = new Checkpoints(new RunDir(run.toString(), CONF));
+        killWriterMidWrite(tmp.resolve("run").toString(), CONF, tmp);
+    }
+
+    @Test
+    void writerKilledMidWriteOnHdfsLeavesThePreviousCheckpointInCharge(@TempDir java.nio.file.Path tmp)
+            throws Exception {
+        Configuration conf = new Configuration();
+        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, tmp.resolve("dfs").toString());
+        MiniDFSCluster cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
+        try {
+            killWriterMidWrite(cluster.getFileSystem().getUri() + "/runs/killed", conf, tmp);
+        } finally {
+            cluster.shutdown();
+        }
+    }
+
+    /**
+     * A separate JVM writes checkpoints 2, 3, ... of a larger model into {@code run} (after checkpoint 1 from here);
+     * it is killed while one is half written. The newest complete checkpoint is the one loaded, and the half-written
+     * one stays hidden.
+     */
+    private static void killWriterMidWrite(String run, Configuration conf, java.nio.file.Path tmp) throws Exception {
+        Checkpoints c = new Checkpoints(new RunDir(run, conf));
         c.save(CheckpointWriterMain.network(256), 0, 1, 1, "", 100);
 
-        // a separate JVM writes checkpoints 2, 3, ... of a larger model; it is killed while one is half written
-        Process p = ChildJvm.start(tmp.resolve("writer.log"), CheckpointWriterMain.class.getName(), run.toString(),
-                "768", "2");
+        Process p = ChildJvm.start(tmp.resolve("writer.log"), CheckpointWriterMain.class.getName(), run, "768", "2");
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        while (p.isAlive() && System.nanoTime() < deadline && tmpDirs(run).isEmpty()) {
+        while (p.isAlive() && System.nanoTime() < deadline && tmpDirs(run, conf).isEmpty()) {
             Thread.sleep(5);
         }
         Thread.sleep(150);
-        assertThat(tmpDirs(run)).as("a checkpoint was being written; log in " + tmp.resolve("writer.log")).isNotEmpty();
+        assertThat(tmpDirs(run, conf)).as("a checkpoint was being written; log in " + tmp.resolve("writer.log"))
+                .isNotEmpty();
         ChildJvm.kill(p);
 
         Checkpoints.Loaded l = c.latest().orElseThrow();
         long newestComplete = c.complete().stream().map(d -> Long.parseLong(d.getName().substring(5))).max(Long::compare)
                 .orElseThrow();
         assertEquals(newestComplete, l.state().step(), "the newest complete checkpoint is the one loaded");
-        assertThat(tmpDirs(run)).as("the half-written checkpoint is still hidden").isNotEmpty();
+        assertThat(tmpDirs(run, conf)).as("the half-written checkpoint is still hidden").isNotEmpty();
     }
 
     @Test
@@ -110,13 +129,13 @@ class CheckpointsTest {
         }
     }
 
-    private static List<java.nio.file.Path> tmpDirs(java.nio.file.Path run) throws Exception {
-        java.nio.file.Path dir = run.resolve(Checkpoints.DIR);
-        if (!Files.exists(dir)) {
+    private static List<String> tmpDirs(String run, Configuration conf) throws Exception {
+        Path dir = new Path(run, Checkpoints.DIR);
+        FileSystem fs = dir.getFileSystem(conf);
+        if (!fs.exists(dir)) {
             return List.of();
         }
-        try (Stream<java.nio.file.Path> s = Files.list(dir)) {
-            return s.filter(d -> d.getFileName().toString().startsWith(".tmp-")).sorted(Comparator.naturalOrder()).toList();
-        }
+        return Stream.of(fs.listStatus(dir)).map(st -> st.getPath().getName()).filter(n -> n.startsWith(".tmp-"))
+                .sorted().toList();
     }
 }
