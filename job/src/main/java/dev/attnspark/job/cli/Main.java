@@ -1,5 +1,6 @@
 package dev.attnspark.job.cli;
 
+import dev.attnspark.job.train.TrainingStoppedException;
 import dev.attnspark.datasets.DatasetException;
 import dev.attnspark.job.config.ConfigException;
 import picocli.CommandLine;
@@ -28,6 +29,10 @@ public final class Main {
             if (isUserError(e)) {
                 cmd.getErr().println("error: " + message(e));
                 return 2;
+            }
+            if (e instanceof TrainingStoppedException) {
+                cmd.getErr().println("error: " + e.getMessage());
+                return 1;
             }
             throw e;
         });

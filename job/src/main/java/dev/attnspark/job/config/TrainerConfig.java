@@ -41,6 +41,8 @@ public class TrainerConfig {
     public Double gradientClipVal;
     /** Seed of initialization, data order and dropout. */
     public long seed = 0;
+    /** Cancel a training round after this many seconds (0: 10x the slowest round so far, at least 300). */
+    public long roundTimeoutS = 0;
 
     public void validate() {
         if (!STRATEGIES.contains(strategy)) {
@@ -54,6 +56,9 @@ public class TrainerConfig {
         }
         if (outputDir == null || outputDir.isBlank()) {
             throw new ConfigException("trainer.output_dir is not set");
+        }
+        if (roundTimeoutS < 0) {
+            throw new ConfigException("trainer.round_timeout_s must be >= 0, got " + roundTimeoutS);
         }
         if (logEveryNSteps <= 0) {
             throw new ConfigException("trainer.log_every_n_steps must be > 0, got " + logEveryNSteps);

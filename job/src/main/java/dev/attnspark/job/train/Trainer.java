@@ -19,6 +19,7 @@ import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.storage.StorageLevel;
+import org.nd4j.linalg.dataset.DataSet;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.schedule.ISchedule;
@@ -118,7 +119,7 @@ public final class Trainer {
             MetricsLog metrics = from.isPresent() ? MetricsLog.resume(runDir, step) : MetricsLog.create(runDir);
             Map<String, Double> lastTrain = Map.of(), lastValid = Map.of();
             Path lastCheckpoint = from.map(Checkpoints.Loaded::dir).orElse(null);
-            try {
+            try (RoundWatchdog watchdog = new RoundWatchdog(sc, tc.roundTimeoutS)) {
                 for (; epoch < tc.maxEpochs && step < totalSteps; epoch++, batchInEpoch = 0) {
                     try (EpochBatches<E> batches = EpochBatches.plan(sc, train, n, epoch, tc.seed, batchSize,
                             cfg.data().shuffle, partitions, data.batchMaker())) {
@@ -127,8 +128,10 @@ public final class Trainer {
                         while (batchInEpoch < batchesPerEpoch && step < totalSteps) {
                             long steps = Math.min(chunkSteps(step, tc, totalSteps), strategy.maxStepsPerFit());
                             long nb = Math.min(steps * workers, batchesPerEpoch - batchInEpoch);
-                            strategy.fit(batches.range(batchInEpoch, batchInEpoch + nb, Math.min(workers, (int) nb)),
-                                    step);
+                            JavaRDD<DataSet> round = batches.range(batchInEpoch, batchInEpoch + nb,
+                                    Math.min(workers, (int) nb));
+                            long at = step;
+                            watchdog.run(() -> strategy.fit(round, at), step, lastCheckpoint);
                             step += (nb + workers - 1) / workers;
                             batchInEpoch += nb;
                             samples += Math.min(nb * batchSize, (long) n - (batchInEpoch - nb) * batchSize);
