@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /** The cluster kits as files: every YAML document parses, every shell script passes shellcheck. */
 class DeployKitsIT {
-    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    private static final Path ROOT = KitScript.ROOT;
 
     @Test
     void yamlParses() throws IOException {

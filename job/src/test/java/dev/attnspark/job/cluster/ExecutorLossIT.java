@@ -1,16 +1,10 @@
 package dev.attnspark.job.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.attnspark.datasets.mnist.SyntheticDigits;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,26 +15,12 @@ import org.junit.jupiter.api.io.TempDir;
  * 20 steps lost).
  */
 class ExecutorLossIT {
-    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     private static final Pattern SUMMARY = Pattern.compile(
             "killed=(\\S+) first_run_exit=(\\d+) resumed_from_step=(\\S+) final_step=(\\S+) valid_accuracy=(\\S+)");
 
     @Test
     void runSurvivesALostExecutorOrResumesFromTheLastCheckpoint(@TempDir Path tmp) throws Exception {
-        Path digits = tmp.resolve("digits");
-        SyntheticDigits.write(digits.toString(), 3000, 500, 7, new Configuration());
-        Path log = tmp.resolve("fault.log");
-        ProcessBuilder drill = new ProcessBuilder(ROOT.resolve("deploy/standalone/run-executor-loss").toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile());
-        drill.environment().put("ATTN_STATE", tmp.resolve("state").toString());
-        drill.environment().put("DEMO_DIGITS", digits.toString());
-        Process p = drill.start();
-        if (!p.waitFor(25, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            fail("the fault drill did not finish in 25 minutes");
-        }
-        String out = new String(Files.readAllBytes(log), StandardCharsets.UTF_8);
-        assertThat(p.exitValue()).as("run-executor-loss exit code; output:\n%s", out).isZero();
+        String out = KitScript.run("run-executor-loss", tmp);
 
         Matcher m = SUMMARY.matcher(out);
         assertThat(m.find()).as("summary line in:\n%s", out).isTrue();

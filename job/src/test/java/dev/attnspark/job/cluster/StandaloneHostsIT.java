@@ -1,19 +1,14 @@
 package dev.attnspark.job.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.attnspark.datasets.mnist.SyntheticDigits;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,37 +21,16 @@ import org.junit.jupiter.api.io.TempDir;
  * Needs root for the namespaces; where they cannot be created, it fails and says so.
  */
 class StandaloneHostsIT {
-    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     private static final Pattern SUMMARY =
             Pattern.compile("hosts=(\\d+) updates_over_aeron=(\\d+) valid_accuracy=([0-9.]+)");
 
     @Test
     void updatesCrossHostsOverAeronAndTheModelLearns(@TempDir Path tmp) throws Exception {
-        Process check = new ProcessBuilder(ROOT.resolve("deploy/standalone/hosts").toString(), "check")
-                .redirectErrorStream(true).start();
-        String why = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        if (check.waitFor() != 0) {
-            fail("network namespaces cannot be created on this machine, so the hosts cannot be simulated: " + why);
-        }
-
-        Path digits = tmp.resolve("digits");
-        SyntheticDigits.write(digits.toString(), 3000, 500, 7, new Configuration());
+        String out = KitScript.run("run-demo", tmp);
         Path state = tmp.resolve("state");
-        Path log = tmp.resolve("demo.log");
-        ProcessBuilder demo = new ProcessBuilder(ROOT.resolve("deploy/standalone/run-demo").toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile());
-        demo.environment().put("ATTN_STATE", state.toString());
-        demo.environment().put("DEMO_DIGITS", digits.toString());
-        Process p = demo.start();
-        if (!p.waitFor(25, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            fail("run-demo did not finish in 25 minutes: " + tail(log));
-        }
-        String out = read(log);
-        assertThat(p.exitValue()).as("run-demo exit code; its output:\n%s", tail(log)).isZero();
 
         Matcher m = SUMMARY.matcher(out);
-        assertThat(m.find()).as("summary line in:\n%s", tail(log)).isTrue();
+        assertThat(m.find()).as("summary line in:\n%s", KitScript.tail(tmp.resolve("run-demo.log"))).isTrue();
         assertThat(Integer.parseInt(m.group(1))).isEqualTo(2);
         // 3 epochs of 47 steps; every step of every trainer sends one encoded update
         assertThat(Integer.parseInt(m.group(2))).as("updates the driver received over Aeron").isGreaterThan(50);
@@ -85,12 +59,12 @@ class StandaloneHostsIT {
                 .isLessThan(0.95 * trainLoss.get(0));
 
         // RPC authentication was on, and its secret appears in no log of any process
-        String defaults = read(state.resolve("conf/spark-defaults.conf"));
+        String defaults = KitScript.read(state.resolve("conf/spark-defaults.conf"));
         Matcher secret = Pattern.compile("spark.authenticate.secret (\\S+)").matcher(defaults);
         assertThat(secret.find()).as("the cluster's shared secret").isTrue();
         try (Stream<Path> files = Files.walk(state)) {
             for (Path f : files.filter(StandaloneHostsIT::isLog).toList()) {
-                assertThat(read(f)).as("secret in %s", f).doesNotContain(secret.group(1));
+                assertThat(KitScript.read(f)).as("secret in %s", f).doesNotContain(secret.group(1));
             }
         }
         assertThat(out).doesNotContain(secret.group(1));
@@ -115,15 +89,5 @@ class StandaloneHostsIT {
     private static boolean isLog(Path f) {
         String name = f.getFileName().toString();
         return Files.isRegularFile(f) && (name.endsWith(".log") || name.equals("stderr") || name.equals("stdout"));
-    }
-
-    /** The log as text; bytes that are not UTF-8 (tools' terminal output) become replacement characters. */
-    private static String read(Path log) throws IOException {
-        return Files.exists(log) ? new String(Files.readAllBytes(log), StandardCharsets.UTF_8) : "";
-    }
-
-    private static String tail(Path log) throws IOException {
-        List<String> lines = read(log).lines().toList();
-        return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
     }
 }
