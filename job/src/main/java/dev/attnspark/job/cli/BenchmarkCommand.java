@@ -28,7 +28,8 @@ import java.util.concurrent.Callable;
 
 @Command(name = "benchmark", description = {"Time training steps of a configuration's model in one JVM, on random "
         + "data of the right shape (as ../shared/peers/bench_cpu.py does for PyTorch).",
-        "Prints one RESULT line of JSON: median/min/max seconds per step, samples/s, peak RSS."})
+        "Prints one RESULT line of JSON: median/min/max seconds per step, samples/s, peak RSS; with --sharing a "
+                + "SHARING line: bytes and milliseconds to encode, decode and apply the last step's update."})
 final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, description = "YAML run configuration")
     String config;
@@ -41,6 +42,14 @@ final class BenchmarkCommand implements Callable<Integer> {
 
     @Option(names = "--threads", defaultValue = "0", description = "native threads (0: all cores)")
     int threads;
+
+    @Option(names = "--sharing", description = "also time what gradient sharing adds to a step: threshold-encoding "
+            + "the last step's update (DL4J's bitmap and sparse encodings), decoding it and applying it")
+    boolean sharing;
+
+    @Option(names = "--threshold", defaultValue = "5e-4", description = "bitmap encoding threshold for --sharing "
+            + "(default ${DEFAULT-VALUE}, the example's spark.threshold)")
+    double threshold;
 
     @Unmatched
     List<String> overrides = new ArrayList<>();
@@ -68,7 +77,7 @@ final class BenchmarkCommand implements Callable<Integer> {
         }
         double[] sorted = times.clone();
         Arrays.sort(sorted);
-        double median = steps % 2 == 1 ? sorted[steps / 2] : (sorted[steps / 2 - 1] + sorted[steps / 2]) / 2;
+        double median = median(times);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("model", cfg.task());
         r.put("params", net.numParams());
@@ -83,7 +92,18 @@ final class BenchmarkCommand implements Callable<Integer> {
         r.put("peak_rss_mb", peakRssMb());
         r.put("omp_wait_policy", System.getenv().getOrDefault("OMP_WAIT_POLICY", "unset"));
         System.out.println("RESULT " + new ObjectMapper().writeValueAsString(r));
+        if (sharing) {
+            System.out.println("SHARING " + new ObjectMapper().writeValueAsString(
+                    SharingCost.measure(net.getFlattenedGradients(), net.params(), threshold, 20)));
+        }
         return 0;
+    }
+
+    static double median(double[] times) {
+        double[] sorted = times.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     /** Inputs ~ N(0, 1) and uniform labels, like the PyTorch peer's random batches. */

@@ -19,12 +19,23 @@ public class SparkConfig {
     public int averagingFrequency = 5;
     /** Batches each worker prefetches asynchronously. */
     public int prefetchBatches = 2;
-    /** Gradient sharing: initial threshold of DL4J's adaptive threshold encoding. */
-    public double threshold = 1e-3;
-    /** Gradient sharing: the adaptive threshold keeps the fraction of update values sent per step at least this. */
-    public double minSparsity = 1e-4;
-    /** Gradient sharing: ... and at most this (DL4J's default 1e-2; small models learn faster with more). */
-    public double maxSparsity = 1e-2;
+    /** Gradient sharing: initial threshold of the adaptive threshold encoding (values below it are not sent). */
+    public double threshold = 5e-4;
+    /** Gradient sharing: the adaptive threshold keeps the fraction of update values sent per step at least this... */
+    public double minSparsity = 5e-2;
+    /** Gradient sharing: ... and at most this (above 1/16 DL4J falls back to its 2-bit bitmap encoding). */
+    public double maxSparsity = 1.0;
+    /** Gradient sharing: the factor by which the threshold moves per step when outside those bounds (DL4J: 0.965). */
+    public double thresholdDecay = 0.9;
+    /** Gradient sharing: the fraction of the unsent update a trainer keeps for its next step (DL4J keeps all). */
+    public double residualKeep = 0.0;
+    /**
+     * Gradient sharing: how a training round's batches reach the trainers. {@code per_worker}: one Spark task per
+     * worker streams its share of the round through the executor's trainers (one DL4J round per call). {@code
+     * per_batch}: DL4J's default, one task per batch; every task is a round of its own (trainer threads rebuilt,
+     * residuals and threshold reset, updates from other hosts dropped between tasks). See docs/deployment.md.
+     */
+    public String repartition = "per_worker";
     /** Gradient sharing: UDP port of the Aeron transport, the same on the driver and on every executor. */
     public int port = 49876;
     /** Gradient sharing: address of the node that coordinates the mesh (null: the Spark driver's). */
@@ -47,9 +58,16 @@ public class SparkConfig {
         if (!(minSparsity > 0 && minSparsity <= maxSparsity && maxSparsity <= 1)) {
             throw new ConfigException("spark.min_sparsity and spark.max_sparsity must satisfy 0 < min <= max <= 1");
         }
+        if (!(thresholdDecay > 0 && thresholdDecay < 1) || !(residualKeep >= 0 && residualKeep <= 1)) {
+            throw new ConfigException("spark.threshold_decay must be in (0, 1) and spark.residual_keep in [0, 1], got "
+                    + thresholdDecay + " and " + residualKeep);
+        }
         if (workersPerNode == 0 || workersPerNode == 1 || workersPerNode < -1) {
             throw new ConfigException("spark.workers_per_node must be -1 or at least 2, got " + workersPerNode
                     + " (DL4J 1.0.0-M2 does not train with one trainer per executor: see docs/deployment.md)");
+        }
+        if (!repartition.equals("per_worker") && !repartition.equals("per_batch")) {
+            throw new ConfigException("spark.repartition must be per_worker or per_batch, got " + repartition);
         }
         if (port <= 0 || port > 65535) {
             throw new ConfigException("spark.port must be a UDP port, got " + port);

@@ -8,6 +8,8 @@ import org.deeplearning4j.optimize.api.TrainingListener;
 import org.deeplearning4j.optimize.solvers.accumulation.encoding.threshold.AdaptiveThresholdAlgorithm;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
+import org.deeplearning4j.spark.impl.repartitioner.DefaultRepartitioner;
+import org.deeplearning4j.spark.impl.repartitioner.NoOpRepartitioner;
 import org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.parameterserver.distributed.conf.VoidConfiguration;
@@ -15,8 +17,11 @@ import org.nd4j.parameterserver.distributed.conf.VoidConfiguration;
 import java.util.List;
 
 /**
- * DL4J's {@code SharedTrainingMaster}: every worker applies its own Adam update and sends it, threshold-encoded
- * (sparse, with the remainder kept as a residual), to the others over Aeron UDP; the driver is the mesh's root.
+ * DL4J's {@code SharedTrainingMaster}: every trainer computes its own AdamW update, threshold-encodes it (a 2-bit
+ * bitmap of ±threshold, or the indices of the values above it) and applies the encoded updates of all trainers, its
+ * own included; they travel over Aeron UDP with the driver as the mesh's root. By default each worker's share of a
+ * round is one Spark task ({@code spark.repartition: per_worker}) and what a trainer did not send is dropped
+ * ({@code spark.residual_keep: 0}): docs/deployment.md has the measurements behind both.
  */
 public final class GradientSharing implements TrainingStrategy {
     private final SparkComputationGraph sparkNet;
@@ -32,8 +37,9 @@ public final class GradientSharing implements TrainingStrategy {
                 .networkMask(c.networkMask)
                 .build();
         SharedTrainingMaster master = new SharedTrainingMaster.Builder(voidConf,
-                new AdaptiveThresholdAlgorithm(c.threshold, c.minSparsity, c.maxSparsity,
-                        AdaptiveThresholdAlgorithm.DEFAULT_DECAY_RATE), batchSize)
+                new AdaptiveThresholdAlgorithm(c.threshold, c.minSparsity, c.maxSparsity, c.thresholdDecay), batchSize)
+                .residualPostProcessor(new ResidualDecay(c.residualKeep))
+                .repartitioner(c.repartition.equals("per_batch") ? new DefaultRepartitioner() : new NoOpRepartitioner())
                 .batchSizePerWorker(batchSize)
                 .workersPerNode(workersPerNode(sc, workers, c.workersPerNode))
                 .workerPrefetchNumBatches(c.prefetchBatches)
