@@ -28,46 +28,27 @@ final class SharingCost {
 
         double[] bitmapEncode = new double[reps], bitmapDecode = new double[reps], sparseEncode = new double[reps],
                 sparseDecode = new double[reps], apply = new double[reps];
-        long bitmapSent = 0, sparseInts = 0;
+        long[] bitmapSent = new long[1];
+        INDArray[] sparse = new INDArray[1];
         for (int i = 0; i < reps; i++) {
             INDArray residual = flat.dup();
             INDArray bitmap = Nd4j.create(DataType.INT32, n / 16 + 5);
-            long t0 = System.nanoTime();
-            bitmapSent = ex.bitmapEncode(residual, bitmap, threshold);
-            ex.commit();
-            long t1 = System.nanoTime();
+            bitmapEncode[i] = millis(() -> bitmapSent[0] = ex.bitmapEncode(residual, bitmap, threshold));
             target.assign(0);
-            long t2 = System.nanoTime();
-            ex.bitmapDecode(bitmap, target);
-            ex.commit();
-            long t3 = System.nanoTime();
-            scratchParams.subi(target);
-            ex.commit();
-            long t4 = System.nanoTime();
+            bitmapDecode[i] = millis(() -> ex.bitmapDecode(bitmap, target));
+            apply[i] = millis(() -> scratchParams.subi(target));
 
-            residual = flat.dup();
-            long t5 = System.nanoTime();
-            INDArray sparse = ex.thresholdEncode(residual, sparseThreshold);
-            ex.commit();
-            long t6 = System.nanoTime();
+            INDArray sparseResidual = flat.dup();
+            sparseEncode[i] = millis(() -> sparse[0] = ex.thresholdEncode(sparseResidual, sparseThreshold));
             target.assign(0);
-            long t7 = System.nanoTime();
-            ex.thresholdDecode(sparse, target);
-            ex.commit();
-            long t8 = System.nanoTime();
-            sparseInts = sparse == null ? 0 : sparse.length();
-
-            bitmapEncode[i] = (t1 - t0) / 1e6;
-            bitmapDecode[i] = (t3 - t2) / 1e6;
-            apply[i] = (t4 - t3) / 1e6;
-            sparseEncode[i] = (t6 - t5) / 1e6;
-            sparseDecode[i] = (t8 - t7) / 1e6;
+            sparseDecode[i] = millis(() -> ex.thresholdDecode(sparse[0], target));
         }
+        long sparseInts = sparse[0] == null ? 0 : sparse[0].length();
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("values", n);
         r.put("dense_bytes", 4 * n);
         r.put("bitmap_threshold", threshold);
-        r.put("bitmap_values_sent", bitmapSent);
+        r.put("bitmap_values_sent", bitmapSent[0]);
         r.put("bitmap_bytes", 4 * (n / 16 + 5));
         r.put("bitmap_encode_ms", BenchmarkCommand.median(bitmapEncode));
         r.put("bitmap_decode_ms", BenchmarkCommand.median(bitmapDecode));
@@ -77,6 +58,14 @@ final class SharingCost {
         r.put("sparse_decode_ms", BenchmarkCommand.median(sparseDecode));
         r.put("apply_ms", BenchmarkCommand.median(apply));
         return r;
+    }
+
+    /** Wall time of one native call, in ms, waiting for ND4J to finish it. */
+    private static double millis(Runnable call) {
+        long t0 = System.nanoTime();
+        call.run();
+        Nd4j.getExecutioner().commit();
+        return (System.nanoTime() - t0) / 1e6;
     }
 
     private static double quantileOfAbs(INDArray values, double q) {
