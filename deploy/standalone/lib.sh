@@ -8,14 +8,15 @@ kit="$root/deploy/standalone"
 
 # The small model of the tests, through the same configuration keys, on the digits at hdfs:///datasets/digits. Across
 # hosts DL4J's own one-batch-per-task rounds with a threshold at the learning rate learned best of what we measured
-# (docs/deployment.md, "Gradient sharing").
+# (docs/deployment.md, "Gradient sharing"); the sparsity range and threshold decay are the ones those runs had.
 # shellcheck disable=SC2034  # used by the sourcing scripts
 small_model_args=(--config "$root/conf/perceiver-io-img-clf-mnist.yaml" --data.dataset_dir=hdfs:///datasets/digits
     --trainer.strategy=shared
     --model.num_latents=16 --model.encoder.num_frequency_bands=16 --model.encoder.num_cross_attention_layers=1
     --model.encoder.num_self_attention_blocks=1 --model.encoder.num_self_attention_layers_per_block=2
     --model.encoder.dropout=0 --model.decoder.dropout=0 --optimizer.lr=2e-3
-    --spark.repartition=per_batch --spark.threshold=2e-3
+    --spark.repartition=per_batch --spark.threshold=2e-3 --spark.min_sparsity=1e-4 --spark.max_sparsity=1e-2
+    --spark.threshold_decay=0.965
     --lr_scheduler.warmup_steps=20 --data.batch_size=32)
 
 # Starts a fresh cluster of 2 hosts (stopped again on exit unless KEEP_CLUSTER=1) and puts digits on its HDFS at
