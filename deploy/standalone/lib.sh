@@ -6,23 +6,21 @@
 export ATTN_STATE=${ATTN_STATE:-/tmp/attnspark-standalone}
 kit="$root/deploy/standalone"
 
-# The small model of the tests, through the same configuration keys, on the digits at hdfs:///datasets/digits. Across
-# hosts DL4J's own one-batch-per-task rounds with a threshold at the learning rate learned best of what we measured
-# (docs/deployment.md, "Gradient sharing"); the sparsity range and threshold decay are the ones those runs had.
+# The small model of the tests, through the same configuration keys, on the digits at hdfs:///datasets/digits, with
+# the job's gradient-sharing defaults: 2 executors x 2 trainers, each stepping with a quarter of the learning rate
+# (docs/deployment.md, "Gradient sharing").
 # shellcheck disable=SC2034  # used by the sourcing scripts
 small_model_args=(--config "$root/conf/perceiver-io-img-clf-mnist.yaml" --data.dataset_dir=hdfs:///datasets/digits
     --trainer.strategy=shared
     --model.num_latents=16 --model.encoder.num_frequency_bands=16 --model.encoder.num_cross_attention_layers=1
     --model.encoder.num_self_attention_blocks=1 --model.encoder.num_self_attention_layers_per_block=2
     --model.encoder.dropout=0 --model.decoder.dropout=0 --optimizer.lr=2e-3
-    --spark.repartition=per_batch --spark.threshold=2e-3 --spark.min_sparsity=1e-4 --spark.max_sparsity=1e-2
-    --spark.threshold_decay=0.965
     --lr_scheduler.warmup_steps=20 --data.batch_size=32)
 
 # Starts a fresh cluster of 2 hosts (stopped again on exit unless KEEP_CLUSTER=1) and puts digits on its HDFS at
-# /datasets/digits: DEMO_DIGITS if set, else TRAIN (default 3000) generated training images and 500 test images.
+# /datasets/digits: DEMO_DIGITS if set, else TRAIN (default 6000) generated training images and 500 test images.
 start_cluster_with_digits() {
-    local train=${1:-3000}
+    local train=${1:-6000}
     "$kit/hosts" check
     "$kit/cluster" stop >/dev/null 2>&1 || true
     if [ "${KEEP_CLUSTER:-0}" != 1 ]; then

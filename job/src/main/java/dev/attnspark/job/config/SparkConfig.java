@@ -19,8 +19,11 @@ public class SparkConfig {
     public int averagingFrequency = 5;
     /** Batches each worker prefetches asynchronously. */
     public int prefetchBatches = 2;
-    /** Gradient sharing: initial threshold of the adaptive threshold encoding (values below it are not sent). */
-    public double threshold = 5e-4;
+    /**
+     * Gradient sharing: initial threshold of the adaptive threshold encoding (values below it are not sent), as a
+     * fraction of each trainer's peak learning rate (AdamW's steps are about that size).
+     */
+    public double thresholdRatio = 0.25;
     /** Gradient sharing: the adaptive threshold keeps the fraction of update values sent per step at least this... */
     public double minSparsity = 5e-2;
     /** Gradient sharing: ... and at most this (above 1/16 DL4J falls back to its 2-bit bitmap encoding). */
@@ -52,8 +55,8 @@ public class SparkConfig {
             throw new ConfigException("spark.num_workers must be >= 0, spark.averaging_frequency >= 1, "
                     + "spark.prefetch_batches >= 0");
         }
-        if (!(threshold > 0)) {
-            throw new ConfigException("spark.threshold must be > 0, got " + threshold);
+        if (!(thresholdRatio > 0)) {
+            throw new ConfigException("spark.threshold_ratio must be > 0, got " + thresholdRatio);
         }
         if (!(minSparsity > 0 && minSparsity <= maxSparsity && maxSparsity <= 1)) {
             throw new ConfigException("spark.min_sparsity and spark.max_sparsity must satisfy 0 < min <= max <= 1");

@@ -13,6 +13,7 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.schedule.ISchedule;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -54,10 +55,10 @@ public final class ImageClassificationTask implements Task<ImageExample> {
     }
 
     @Override
-    public ComputationGraphConfiguration graph(JobConfig cfg, long totalSteps) {
+    public ComputationGraphConfiguration graph(JobConfig cfg, ISchedule lr) {
         ImageClassifierConfig model = (ImageClassifierConfig) cfg.model();
         return Graphs.of(Optimizers.modelLayer(cfg, Models.PERCEIVER_IO_IMAGE_CLASSIFIER, model,
-                Optimizers.frozenPrefixes(model.encoder.freeze, model.decoder.freeze), totalSteps),
+                Optimizers.frozenPrefixes(model.encoder.freeze, model.decoder.freeze), lr),
                 cfg.trainer().seed, DataType.FLOAT);
     }
 

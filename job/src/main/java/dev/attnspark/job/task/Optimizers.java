@@ -18,7 +18,7 @@ public final class Optimizers {
     private Optimizers() {}
 
     /** The learning-rate schedule over {@code totalSteps} optimizer steps. */
-    public static ISchedule schedule(OptimizerConfig o, LrSchedulerConfig s, long totalSteps) {
+    public static WarmupSchedule schedule(OptimizerConfig o, LrSchedulerConfig s, long totalSteps) {
         return switch (s.name) {
             case "CosineWithWarmupLR" -> WarmupSchedule.cosine(o.lr, s.warmupSteps,
                     s.trainingSteps > 0 ? s.trainingSteps : (int) Math.min(Integer.MAX_VALUE, totalSteps),
@@ -28,11 +28,14 @@ public final class Optimizers {
         };
     }
 
-    /** The model layer with the run's optimizer: AdamW (decoupled weight decay) or Adam, clipping, freezing. */
+    /**
+     * The model layer with the run's optimizer: AdamW (decoupled weight decay) or Adam stepping with {@code lr},
+     * clipping, freezing.
+     */
     public static ModelLayer modelLayer(JobConfig cfg, String modelType, Object modelConfig, List<String> frozen,
-                                        long totalSteps) {
+                                        ISchedule lr) {
         OptimizerConfig o = cfg.optimizer();
-        AdamW adam = new AdamW(schedule(o, cfg.lrScheduler(), totalSteps), o.betas[0], o.betas[1], o.eps);
+        AdamW adam = new AdamW(lr, o.betas[0], o.betas[1], o.eps);
         List<Regularization> reg = new ArrayList<>();
         if (o.name.equals("AdamW") && o.weightDecay > 0) {
             reg.add(new WeightDecay(o.weightDecay, true));

@@ -8,6 +8,7 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.schedule.ISchedule;
 
 import java.io.Serializable;
 import java.util.LinkedHashMap;
@@ -29,8 +30,8 @@ public interface Task<E> extends Serializable {
     /** Validates the model section; {@link IllegalArgumentException} messages name {@code model.*} keys. */
     void validateModel(Object modelConfig);
 
-    /** The DL4J graph of a freshly initialized model, trained for {@code totalSteps} optimizer steps. */
-    ComputationGraphConfiguration graph(JobConfig cfg, long totalSteps);
+    /** The DL4J graph of a freshly initialized model whose optimizer steps with learning rate {@code lr}. */
+    ComputationGraphConfiguration graph(JobConfig cfg, ISchedule lr);
 
     /** The examples, read by executors into {@code numPartitions} shards. */
     TaskData<E> data(JavaSparkContext sc, JobConfig cfg, int numPartitions);

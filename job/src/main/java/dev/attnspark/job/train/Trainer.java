@@ -10,6 +10,7 @@ import dev.attnspark.job.task.Optimizers;
 import dev.attnspark.job.task.Task;
 import dev.attnspark.job.task.TaskData;
 import dev.attnspark.job.task.Tasks;
+import dev.attnspark.job.train.optim.WarmupSchedule;
 import dev.attnspark.job.train.strategy.GradientSharing;
 import dev.attnspark.job.train.strategy.ParameterAveraging;
 import dev.attnspark.job.train.strategy.SingleWorker;
@@ -19,10 +20,9 @@ import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.storage.StorageLevel;
-import org.nd4j.linalg.dataset.DataSet;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.TrainingListener;
-import org.nd4j.linalg.schedule.ISchedule;
+import org.nd4j.linalg.dataset.DataSet;
 
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
@@ -72,6 +72,8 @@ public final class Trainer {
             // 2. data: executors read their shards; examples are indexed once for the epoch permutations
             int workers = tc.strategy.equals("single") ? 1
                     : cfg.spark().numWorkers > 0 ? cfg.spark().numWorkers : sc.defaultParallelism();
+            // batches per optimizer step: one per trainer (gradient sharing runs several trainers per executor)
+            int trainers = tc.strategy.equals("shared") ? GradientSharing.trainers(sc, workers, cfg.spark()) : workers;
             int partitions = cfg.data().numPartitions > 0 ? cfg.data().numPartitions : 2 * workers;
             Threads.configureLocal(sc, workers);
             TaskData<E> data = task.data(sc, cfg, partitions);
@@ -85,22 +87,28 @@ public final class Trainer {
             if (tc.limitTrainBatches > 0) {
                 batchesPerEpoch = Math.min(batchesPerEpoch, tc.limitTrainBatches);
             }
-            long stepsPerEpoch = (batchesPerEpoch + workers - 1) / workers;
+            long stepsPerEpoch = (batchesPerEpoch + trainers - 1) / trainers;
             long totalSteps = (long) tc.maxEpochs * stepsPerEpoch;
             if (tc.maxSteps > 0) {
                 totalSteps = Math.min(totalSteps, tc.maxSteps);
             }
             progress = new Progress(out, from.map(l -> l.state().step()).orElse(0L), totalSteps);
             progress.line(data.describe());
-            progress.line(String.format("%d workers (%s), batch %d per worker, %d batches = %d steps per epoch, "
-                    + "%d steps in all", workers, tc.strategy, batchSize, batchesPerEpoch, stepsPerEpoch, totalSteps));
+            // the learning rate of a step; gradient sharing sums its trainers' updates, so each steps with a share
+            boolean shared = tc.strategy.equals("shared");
+            WarmupSchedule lr = Optimizers.schedule(cfg.optimizer(), cfg.lrScheduler(), totalSteps);
+            WarmupSchedule trainerLr = shared ? lr.scaled(1.0 / trainers) : lr;
+            progress.line(String.format("%d workers (%s%s), batch %d per %s, %d batches = %d steps per epoch, "
+                    + "%d steps in all", workers, tc.strategy,
+                    shared ? String.format(": %d trainers, each at lr %.3g", trainers, trainerLr.peak()) : "",
+                    batchSize, shared ? "trainer" : "worker", batchesPerEpoch, stepsPerEpoch, totalSteps));
 
             // 3. the model: fresh, or as checkpointed (parameters, optimizer state, step)
             ComputationGraph net;
             if (from.isPresent()) {
                 net = from.get().network();
             } else {
-                net = new ComputationGraph(task.graph(cfg, totalSteps));
+                net = new ComputationGraph(task.graph(cfg, trainerLr));
                 net.init();
             }
             progress.line(String.format("model %s: %,d parameters", cfg.task(), net.numParams()));
@@ -109,8 +117,7 @@ public final class Trainer {
             // 4. the strategy, with a listener that scores every step where it runs
             StepMetricsListener stepMetrics = tc.strategy.equals("shared") ? StepMetricsListener.viaJvmSink()
                     : StepMetricsListener.viaAccumulator(sc);
-            TrainingStrategy strategy = strategy(sc, net, cfg, workers, List.of(stepMetrics));
-            ISchedule lr = Optimizers.schedule(cfg.optimizer(), cfg.lrScheduler(), totalSteps);
+            TrainingStrategy strategy = strategy(sc, net, cfg, workers, trainerLr.peak(), List.of(stepMetrics));
 
             // 5. epochs of chunks
             int epoch = from.map(l -> l.state().epoch()).orElse(0);
@@ -127,12 +134,12 @@ public final class Trainer {
                         long t0 = System.nanoTime();
                         while (batchInEpoch < batchesPerEpoch && step < totalSteps) {
                             long steps = Math.min(chunkSteps(step, tc, totalSteps), strategy.maxStepsPerFit());
-                            long nb = Math.min(steps * workers, batchesPerEpoch - batchInEpoch);
+                            long nb = Math.min(steps * trainers, batchesPerEpoch - batchInEpoch);
                             JavaRDD<DataSet> round = batches.range(batchInEpoch, batchInEpoch + nb,
                                     Math.min(workers, (int) nb));
                             long at = step;
                             watchdog.run(() -> strategy.fit(round, at), step, lastCheckpoint);
-                            step += (nb + workers - 1) / workers;
+                            step += (nb + trainers - 1) / trainers;
                             batchInEpoch += nb;
                             samples += Math.min(nb * batchSize, (long) n - (batchInEpoch - nb) * batchSize);
                             strategy.network().getConfiguration().setIterationCount((int) step);
@@ -200,7 +207,7 @@ public final class Trainer {
     }
 
     static TrainingStrategy strategy(JavaSparkContext sc, ComputationGraph net, JobConfig cfg, int workers,
-                                     List<TrainingListener> listeners) {
+                                     double trainerLr, List<TrainingListener> listeners) {
         int batch = cfg.data().batchSize;
         long seed = cfg.trainer().seed;
         return switch (cfg.trainer().strategy) {
@@ -210,7 +217,7 @@ public final class Trainer {
             }
             case "averaging" -> new ParameterAveraging(sc, net, workers, batch, cfg.spark().averagingFrequency,
                     cfg.spark().prefetchBatches, seed, listeners);
-            default -> new GradientSharing(sc, net, workers, batch, cfg.spark(), seed, listeners);
+            default -> new GradientSharing(sc, net, workers, batch, cfg.spark(), trainerLr, seed, listeners);
         };
     }
 }

@@ -20,7 +20,7 @@ class ExecutorLossIT {
 
     @Test
     void runSurvivesALostExecutorOrResumesFromTheLastCheckpoint(@TempDir Path tmp) throws Exception {
-        String out = KitScript.run("run-executor-loss", tmp);
+        String out = KitScript.run("run-executor-loss", tmp, 3000);
 
         Matcher m = SUMMARY.matcher(out);
         assertThat(m.find()).as("summary line in:\n%s", out).isTrue();

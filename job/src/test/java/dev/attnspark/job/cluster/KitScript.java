@@ -19,11 +19,11 @@ final class KitScript {
     private KitScript() {}
 
     /**
-     * Runs {@code deploy/standalone/NAME} with its state in {@code tmp/state} and 3,000 + 500 generated digits, and
-     * returns its output; fails, saying why, when network namespaces cannot be created here, when the script does
-     * not finish in 25 minutes, or when it exits with an error.
+     * Runs {@code deploy/standalone/NAME} with its state in {@code tmp/state} and {@code train} + 500 generated
+     * digits, and returns its output; fails, saying why, when network namespaces cannot be created here, when the
+     * script does not finish in 25 minutes, or when it exits with an error.
      */
-    static String run(String name, Path tmp) throws Exception {
+    static String run(String name, Path tmp, int train) throws Exception {
         Process check = new ProcessBuilder(ROOT.resolve("deploy/standalone/hosts").toString(), "check")
                 .redirectErrorStream(true).start();
         String why = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
@@ -32,7 +32,7 @@ final class KitScript {
         }
 
         Path digits = tmp.resolve("digits");
-        SyntheticDigits.write(digits.toString(), 3000, 500, 7, new Configuration());
+        SyntheticDigits.write(digits.toString(), train, 500, 7, new Configuration());
         Path log = tmp.resolve(name + ".log");
         ProcessBuilder script = new ProcessBuilder(ROOT.resolve("deploy/standalone/" + name).toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile());

@@ -26,14 +26,17 @@ class StandaloneHostsIT {
 
     @Test
     void updatesCrossHostsOverAeronAndTheModelLearns(@TempDir Path tmp) throws Exception {
-        String out = KitScript.run("run-demo", tmp);
+        String out = KitScript.run("run-demo", tmp, 6000);
         Path state = tmp.resolve("state");
 
         Matcher m = SUMMARY.matcher(out);
         assertThat(m.find()).as("summary line in:\n%s", KitScript.tail(tmp.resolve("run-demo.log"))).isTrue();
         assertThat(Integer.parseInt(m.group(1))).isEqualTo(2);
+        // 2 trainers per host, each stepping with a quarter of lr 2e-3 (DL4J sums the 4 trainers' updates)
+        assertThat(out).contains("2 workers (shared: 4 trainers, each at lr 0.000500), batch 32 per trainer, "
+                + "188 batches = 47 steps per epoch");
         // 3 epochs of 47 steps; every step of every trainer sends one encoded update
-        assertThat(Integer.parseInt(m.group(2))).as("updates the driver received over Aeron").isGreaterThan(50);
+        assertThat(Integer.parseInt(m.group(2))).as("updates the driver received over Aeron").isGreaterThan(300);
 
         // both hosts sent updates to the driver, and each received the other's through it
         for (String host : List.of("10.77.0.11", "10.77.0.12")) {
@@ -50,7 +53,7 @@ class StandaloneHostsIT {
         assertThat(acc).as("validation after each epoch").hasSize(3);
         assertThat(loss.get(2)).as("validation loss, last epoch against the first").isLessThan(loss.get(0));
         assertThat(acc.get(2)).as("validation accuracy, last epoch against the first").isGreaterThan(acc.get(0))
-                .isGreaterThan(0.2);
+                .isGreaterThan(0.5);
         // and both hosts' trainers learned: the training loss they report fell
         List<Double> trainLoss = Pattern.compile("^epoch \\d+/\\d+ +step \\d+/\\d+ +loss ([0-9.]+)", Pattern.MULTILINE)
                 .matcher(out).results().map(r -> Double.parseDouble(r.group(1))).toList();

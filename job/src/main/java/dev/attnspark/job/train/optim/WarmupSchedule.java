@@ -40,6 +40,18 @@ public final class WarmupSchedule implements ISchedule {
         return s;
     }
 
+    /** The same schedule with every learning rate multiplied by {@code factor}. */
+    public WarmupSchedule scaled(double factor) {
+        WarmupSchedule s = (WarmupSchedule) clone();
+        s.lr = lr * factor;
+        return s;
+    }
+
+    /** The learning rate after warmup (the schedule's peak). */
+    public double peak() {
+        return lr;
+    }
+
     @Override
     public double valueAt(int step, int epoch) {
         if (step < warmupSteps) {

@@ -19,16 +19,22 @@ import java.util.List;
 /**
  * DL4J's {@code SharedTrainingMaster}: every trainer computes its own AdamW update, threshold-encodes it (a 2-bit
  * bitmap of ±threshold, or the indices of the values above it) and applies the encoded updates of all trainers, its
- * own included; they travel over Aeron UDP with the driver as the mesh's root. By default each worker's share of a
+ * own included; they travel over Aeron UDP with the driver as the mesh's root. DL4J sums the trainers' updates, so
+ * each trainer steps with {@code 1/trainers} of the run's learning rate (see {@link #trainers}) and the applied step
+ * has the size of one step at that rate, as the averaged gradient of DDP does. By default each worker's share of a
  * round is one Spark task ({@code spark.repartition: per_worker}) and what a trainer did not send is dropped
- * ({@code spark.residual_keep: 0}): docs/deployment.md has the measurements behind both.
+ * ({@code spark.residual_keep: 0}): docs/deployment.md has the measurements behind all three.
  */
 public final class GradientSharing implements TrainingStrategy {
     private final SparkComputationGraph sparkNet;
     private final int workers;
 
+    /**
+     * @param workers   executors (one Spark task each per round; in local mode, the local threads)
+     * @param trainerLr the peak learning rate each trainer steps with (the encoding threshold is a fraction of it)
+     */
     public GradientSharing(JavaSparkContext sc, ComputationGraph net, int workers, int batchSize, SparkConfig c,
-                           long seed, List<TrainingListener> listeners) {
+                           double trainerLr, long seed, List<TrainingListener> listeners) {
         String controller = c.controllerAddress != null ? c.controllerAddress
                 : c.networkMask != null ? null : sc.getConf().get("spark.driver.host", "127.0.0.1");
         VoidConfiguration voidConf = VoidConfiguration.builder()
@@ -37,7 +43,7 @@ public final class GradientSharing implements TrainingStrategy {
                 .networkMask(c.networkMask)
                 .build();
         SharedTrainingMaster master = new SharedTrainingMaster.Builder(voidConf,
-                new AdaptiveThresholdAlgorithm(c.threshold, c.minSparsity, c.maxSparsity, c.thresholdDecay), batchSize)
+                new AdaptiveThresholdAlgorithm(c.thresholdRatio * trainerLr, c.minSparsity, c.maxSparsity, c.thresholdDecay), batchSize)
                 .residualPostProcessor(new ResidualDecay(c.residualKeep))
                 .repartitioner(c.repartition.equals("per_batch") ? new DefaultRepartitioner() : new NoOpRepartitioner())
                 .batchSizePerWorker(batchSize)
@@ -49,6 +55,15 @@ public final class GradientSharing implements TrainingStrategy {
         this.sparkNet = new SparkComputationGraph(sc, net, master);
         this.sparkNet.setListeners(listeners);
         this.workers = workers;
+    }
+
+    /**
+     * Trainers in all: each takes one batch per step. In local mode every worker is a trainer thread of the driver's
+     * JVM; on a cluster each of the {@code workers} executors runs {@link #workersPerNode} of them.
+     */
+    public static int trainers(JavaSparkContext sc, int workers, SparkConfig c) {
+        int perNode = workersPerNode(sc, workers, c.workersPerNode);
+        return sc.isLocal() ? perNode : workers * perNode;
     }
 
     /**

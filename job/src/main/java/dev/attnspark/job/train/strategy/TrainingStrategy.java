@@ -22,7 +22,7 @@ public interface TrainingStrategy extends AutoCloseable {
         return Long.MAX_VALUE;
     }
 
-    /** Number of workers training in parallel (batches per optimizer step). */
+    /** Number of workers training in parallel (Spark tasks per round). */
     int workers();
 
     @Override
