@@ -45,12 +45,9 @@ final class BenchmarkCommand implements Callable<Integer> {
     int threads;
 
     @Option(names = "--sharing", description = "also time what gradient sharing adds to a step: threshold-encoding "
-            + "the last step's update (DL4J's bitmap and sparse encodings), decoding it and applying it")
+            + "the last step's update (DL4J's bitmap encoding at spark.threshold_ratio of optimizer.lr, and its "
+            + "sparse encoding), decoding it and applying it")
     boolean sharing;
-
-    @Option(names = "--threshold", defaultValue = "5e-4", description = "bitmap encoding threshold for --sharing "
-            + "(default ${DEFAULT-VALUE}, the example's spark.threshold)")
-    double threshold;
 
     @Unmatched
     List<String> overrides = new ArrayList<>();
@@ -96,7 +93,8 @@ final class BenchmarkCommand implements Callable<Integer> {
         System.out.println("RESULT " + new ObjectMapper().writeValueAsString(r));
         if (sharing) {
             System.out.println("SHARING " + new ObjectMapper().writeValueAsString(
-                    SharingCost.measure(net.getFlattenedGradients(), net.params(), threshold, 20)));
+                    SharingCost.measure(net.getFlattenedGradients(), net.params(),
+                            cfg.spark().thresholdRatio * cfg.optimizer().lr, 20)));
         }
         return 0;
     }

@@ -53,7 +53,7 @@ class StandaloneHostsIT {
         assertThat(acc).as("validation after each epoch").hasSize(3);
         assertThat(loss.get(2)).as("validation loss, last epoch against the first").isLessThan(loss.get(0));
         assertThat(acc.get(2)).as("validation accuracy, last epoch against the first").isGreaterThan(acc.get(0))
-                .isGreaterThan(0.5);
+                .isGreaterThan(0.3);
         // and both hosts' trainers learned: the training loss they report fell
         List<Double> trainLoss = Pattern.compile("^epoch \\d+/\\d+ +step \\d+/\\d+ +loss ([0-9.]+)", Pattern.MULTILINE)
                 .matcher(out).results().map(r -> Double.parseDouble(r.group(1))).toList();

@@ -76,6 +76,7 @@ class ConfigLoaderTest {
         assertThat(error("--spark.repartition=per_host")).contains("spark.repartition must be per_worker or per_batch");
         assertThat(error("--spark.residual_keep=1.5")).contains("spark.residual_keep in [0, 1]");
         assertThat(error("--spark.threshold_decay=1")).contains("spark.threshold_decay must be in (0, 1)");
+        assertThat(error("--spark.threshold_ratio=0")).contains("spark.threshold_ratio must be > 0");
     }
 
     @Test
