@@ -42,8 +42,9 @@ public final class GradientSharing implements TrainingStrategy {
                 .controllerAddress(controller)
                 .networkMask(c.networkMask)
                 .build();
-        SharedTrainingMaster master = new SharedTrainingMaster.Builder(voidConf,
-                new AdaptiveThresholdAlgorithm(c.thresholdRatio * trainerLr, c.minSparsity, c.maxSparsity, c.thresholdDecay), batchSize)
+        AdaptiveThresholdAlgorithm threshold = new AdaptiveThresholdAlgorithm(c.thresholdRatio * trainerLr,
+                c.minSparsity, c.maxSparsity, c.thresholdDecay);
+        SharedTrainingMaster master = new SharedTrainingMaster.Builder(voidConf, threshold, batchSize)
                 .residualPostProcessor(new ResidualDecay(c.residualKeep))
                 .repartitioner(c.repartition.equals("per_batch") ? new DefaultRepartitioner() : new NoOpRepartitioner())
                 .batchSizePerWorker(batchSize)
