@@ -1,6 +1,10 @@
 package dev.attnspark.job.train;
 
+import dev.attnspark.job.checkpoint.Checkpoints;
+import dev.attnspark.job.model.dl4j.ModelLayer;
 import org.apache.commons.io.output.TeeOutputStream;
+import org.apache.hadoop.conf.Configuration;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -10,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 
 /** Gradient sharing (DL4J's SharedTrainingMaster, Aeron) in Spark local[2] learns the generated digits. */
@@ -27,5 +32,10 @@ class SharedTrainingTest {
         assertThat(out.toString(StandardCharsets.UTF_8))
                 .contains("2 workers (shared: 2 trainers, each at lr 0.00100), batch 32 per trainer, 188 batches = 94 "
                         + "steps per epoch, 470 steps in all");
+        // and the checkpointed model's optimizer really steps with it (after the 20 warm-up steps)
+        ComputationGraph net = Checkpoints.load(r.lastCheckpoint(), new Configuration()).network();
+        ModelLayer layer = (ModelLayer) net.getOutputLayer(0).conf().getLayer();
+        assertThat(layer.getUpdaterByParam(net.paramTable().keySet().iterator().next()).getLearningRate(100, 0))
+                .isCloseTo(1e-3, within(1e-12));
     }
 }
