@@ -73,7 +73,8 @@ public final class Trainer {
             int workers = tc.strategy.equals("single") ? 1
                     : cfg.spark().numWorkers > 0 ? cfg.spark().numWorkers : sc.defaultParallelism();
             // batches per optimizer step: one per trainer (gradient sharing runs several trainers per executor)
-            int trainers = tc.strategy.equals("shared") ? GradientSharing.trainers(sc, workers, cfg.spark()) : workers;
+            boolean shared = tc.strategy.equals("shared");
+            int trainers = shared ? GradientSharing.trainers(sc, workers, cfg.spark()) : workers;
             int partitions = cfg.data().numPartitions > 0 ? cfg.data().numPartitions : 2 * workers;
             Threads.configureLocal(sc, workers);
             TaskData<E> data = task.data(sc, cfg, partitions);
@@ -95,7 +96,6 @@ public final class Trainer {
             progress = new Progress(out, from.map(l -> l.state().step()).orElse(0L), totalSteps);
             progress.line(data.describe());
             // the learning rate of a step; gradient sharing sums its trainers' updates, so each steps with a share
-            boolean shared = tc.strategy.equals("shared");
             WarmupSchedule lr = Optimizers.schedule(cfg.optimizer(), cfg.lrScheduler(), totalSteps);
             WarmupSchedule trainerLr = shared ? lr.scaled(1.0 / trainers) : lr;
             progress.line(String.format("%d workers (%s%s), batch %d per %s, %d batches = %d steps per epoch, "
@@ -115,7 +115,7 @@ public final class Trainer {
             runDir.writeText("config.yaml", cfg.toYaml());
 
             // 4. the strategy, with a listener that scores every step where it runs
-            StepMetricsListener stepMetrics = tc.strategy.equals("shared") ? StepMetricsListener.viaJvmSink()
+            StepMetricsListener stepMetrics = shared ? StepMetricsListener.viaJvmSink()
                     : StepMetricsListener.viaAccumulator(sc);
             TrainingStrategy strategy = strategy(sc, net, cfg, workers, trainerLr.peak(), List.of(stepMetrics));
 
