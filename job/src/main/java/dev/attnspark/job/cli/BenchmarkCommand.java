@@ -94,7 +94,7 @@ final class BenchmarkCommand implements Callable<Integer> {
         if (sharing) {
             System.out.println("SHARING " + new ObjectMapper().writeValueAsString(
                     SharingCost.measure(net.getFlattenedGradients(), net.params(),
-                            cfg.spark().thresholdRatio * cfg.optimizer().lr, 20)));
+                            cfg.spark().initialThreshold(cfg.optimizer().lr), 20)));
         }
         return 0;
     }

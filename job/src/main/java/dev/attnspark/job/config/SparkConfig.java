@@ -50,6 +50,11 @@ public class SparkConfig {
     /** Extra Spark properties ({@code spark.*}), applied to the SparkConf. */
     public Map<String, String> conf = new LinkedHashMap<>();
 
+    /** Gradient sharing: the initial encoding threshold of a trainer stepping with peak learning rate {@code lr}. */
+    public double initialThreshold(double lr) {
+        return thresholdRatio * lr;
+    }
+
     public void validate() {
         if (numWorkers < 0 || averagingFrequency < 1 || prefetchBatches < 0) {
             throw new ConfigException("spark.num_workers must be >= 0, spark.averaging_frequency >= 1, "

@@ -42,7 +42,7 @@ public final class GradientSharing implements TrainingStrategy {
                 .controllerAddress(controller)
                 .networkMask(c.networkMask)
                 .build();
-        AdaptiveThresholdAlgorithm threshold = new AdaptiveThresholdAlgorithm(c.thresholdRatio * trainerLr,
+        AdaptiveThresholdAlgorithm threshold = new AdaptiveThresholdAlgorithm(c.initialThreshold(trainerLr),
                 c.minSparsity, c.maxSparsity, c.thresholdDecay);
         SharedTrainingMaster master = new SharedTrainingMaster.Builder(voidConf, threshold, batchSize)
                 .residualPostProcessor(new ResidualDecay(c.residualKeep))
