@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -41,7 +42,8 @@ public final class Checkpoints {
     public static final String DIR = "checkpoints";
     private static final Pattern NAME = Pattern.compile("step-(\\d+)");
     private static final ObjectMapper JSON = new ObjectMapper()
-            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     private final RunDir run;
 
@@ -49,15 +51,53 @@ public final class Checkpoints {
         this.run = run;
     }
 
-    /** Where training stands when a checkpoint is taken: enough to continue exactly there. */
-    public record State(int epoch, long batchInEpoch, long step, String modelSha256, String created) {}
+    /** The folder holding the checkpoints. */
+    public Path dir() {
+        return run.path(DIR);
+    }
+
+    /**
+     * Where training stands when a checkpoint is taken: enough to continue exactly there.
+     *
+     * @param trainers        batches per optimizer step when it was written (0: not recorded)
+     * @param valid           the validation metrics just before it, if it follows a validation (else null)
+     * @param earlyStopping   the early-stopping monitor's best value and validations without improvement (or null)
+     */
+    public record State(int epoch, long batchInEpoch, long step, String modelSha256, String created, int trainers,
+                        Map<String, Double> valid, EarlyStoppingState earlyStopping) {
+        /** A state to save; the model's checksum and the time are filled in when it is written. */
+        public static State at(int epoch, long batchInEpoch, long step, int trainers, Map<String, Double> valid,
+                               EarlyStoppingState earlyStopping) {
+            return new State(epoch, batchInEpoch, step, null, null, trainers, valid, earlyStopping);
+        }
+
+        State written(String sha256, String created) {
+            return new State(epoch, batchInEpoch, step, sha256, created, trainers, valid, earlyStopping);
+        }
+    }
+
+    /** The early-stopping monitor, so that a resumed run counts patience as the uninterrupted one would. */
+    public record EarlyStoppingState(Double best, long bestStep, int validationsWithoutImprovement) {}
+
+    /**
+     * Which checkpoints survive a save: the newest {@code keepNewest}, and with a monitored validation metric
+     * ({@code metric}, e.g. {@code loss}; null: none) the best by {@code mode} ({@code min} or {@code max}).
+     */
+    public record Retention(int keepNewest, String metric, String mode) {}
 
     /** A checkpoint read back. */
     public record Loaded(Path dir, State state, ComputationGraph network, String configYaml) {}
 
-    /** Writes a checkpoint atomically and keeps only the newest {@code keep}. Returns its folder. */
+    /** Writes a checkpoint atomically and keeps the newest {@code keep}: for tools and tests. */
     public Path save(ComputationGraph net, int epoch, long batchInEpoch, long step, String configYaml, int keep) {
+        return save(net, State.at(epoch, batchInEpoch, step, 0, null, null), configYaml,
+                new Retention(keep, null, "min"));
+    }
+
+    /** Writes a checkpoint atomically and removes those {@code retention} does not keep. Returns its folder. */
+    public Path save(ComputationGraph net, State at, String configYaml, Retention retention) {
         Path dir = run.path(DIR);
+        long step = at.step();
         Path tmp = new Path(dir, ".tmp-" + String.format("step-%08d", step) + "-" + UUID.randomUUID());
         Path target = new Path(dir, String.format("step-%08d", step));
         try {
@@ -67,8 +107,7 @@ public final class Checkpoints {
             try (OutputStream out = new DigestOutputStream(fs.create(new Path(tmp, "model.zip"), false), sha)) {
                 ModelSerializer.writeModel(net, out, true);
             }
-            State state = new State(epoch, batchInEpoch, step, HexFormat.of().formatHex(sha.digest()),
-                    Instant.now().toString());
+            State state = at.written(HexFormat.of().formatHex(sha.digest()), Instant.now().toString());
             write(fs, new Path(tmp, "config.yaml"), configYaml);
             write(fs, new Path(tmp, "state.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state));
             if (fs.exists(target)) {
@@ -77,7 +116,7 @@ public final class Checkpoints {
             if (!fs.rename(tmp, target)) {
                 throw new IOException("rename " + tmp + " -> " + target + " failed");
             }
-            prune(fs, dir, keep);
+            prune(fs, dir, retention);
             return target;
         } catch (IOException e) {
             try {
@@ -165,10 +204,56 @@ public final class Checkpoints {
         }
     }
 
-    private void prune(FileSystem fs, Path dir, int keep) throws IOException {
+    /** The checkpoint with the best value of a validation metric, and that value, if any checkpoint recorded it. */
+    public Optional<Map.Entry<Path, Double>> best(String metric, String mode) {
+        Map.Entry<Path, Double> best = null;
+        for (Path p : complete()) {
+            Optional<State> s = readState(p);
+            Double v = s.map(State::valid).map(m -> m.get(metric)).orElse(null);
+            if (v != null && !v.isNaN() && (best == null
+                    || (mode.equals("max") ? v > best.getValue() : v < best.getValue()))) {
+                best = Map.entry(p, v);
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
+    /**
+     * The configuration of the newest checkpoint that has one (not yet verified against its model): what a resumed
+     * run continues with.
+     */
+    public Optional<String> newestConfigYaml() {
+        for (Path p : complete()) {
+            try {
+                FileSystem fs = p.getFileSystem(run.conf());
+                Path yaml = new Path(p, "config.yaml");
+                if (fs.exists(new Path(p, "state.json")) && fs.exists(yaml)) {
+                    return Optional.of(read(fs, yaml));
+                }
+            } catch (IOException e) {
+                log.warn("skipping checkpoint {}: {}", p, e.getMessage());
+            }
+        }
+        return Optional.empty();
+    }
+
+    private Optional<State> readState(Path checkpoint) {
+        try {
+            FileSystem fs = checkpoint.getFileSystem(run.conf());
+            return Optional.of(JSON.readValue(read(fs, new Path(checkpoint, "state.json")), State.class));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private void prune(FileSystem fs, Path dir, Retention retention) throws IOException {
         List<Path> all = complete();
-        for (int i = keep; i < all.size(); i++) {
-            fs.delete(all.get(i), true);
+        Path best = retention.metric() == null ? null
+                : best(retention.metric(), retention.mode()).map(Map.Entry::getKey).orElse(null);
+        for (int i = retention.keepNewest(); i < all.size(); i++) {
+            if (!all.get(i).equals(best)) {
+                fs.delete(all.get(i), true);
+            }
         }
         for (FileStatus s : fs.listStatus(dir)) {
             if (s.getPath().getName().startsWith(".tmp-")

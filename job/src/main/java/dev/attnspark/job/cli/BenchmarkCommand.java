@@ -1,6 +1,7 @@
 package dev.attnspark.job.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.attnspark.job.config.ConfigException;
 import dev.attnspark.job.config.ConfigLoader;
 import dev.attnspark.job.config.JobConfig;
 import dev.attnspark.job.model.Model;
@@ -27,8 +28,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "benchmark", description = {"Time training steps of a configuration's model in one JVM, on random "
-        + "data of the right shape (as ../shared/peers/bench_cpu.py does for PyTorch).",
+@Command(name = "benchmark", mixinStandardHelpOptions = true,
+        description = {"Time training steps of a configuration's model in one JVM, on random data of the right shape "
+        + "(as the PyTorch peer benchmark of docs/benchmarks.md does).",
         "Prints one RESULT line of JSON: median/min/max seconds per step, samples/s, peak RSS; with --sharing a "
                 + "SHARING line: bytes and milliseconds to encode, decode and apply the last step's update."})
 final class BenchmarkCommand implements Callable<Integer> {
@@ -54,6 +56,10 @@ final class BenchmarkCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (steps < 1 || warmup < 0 || threads < 0) {
+            throw new ConfigException("--steps must be >= 1, --warmup and --threads >= 0; got " + steps + ", "
+                    + warmup + " and " + threads);
+        }
         List<String> o = new ArrayList<>(overrides);
         o.add("--data.dataset_dir=unused");
         JobConfig cfg = ConfigLoader.load(config, o, Tasks.ALL);

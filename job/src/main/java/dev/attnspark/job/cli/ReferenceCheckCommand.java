@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-@Command(name = "reference-check", description = {"Compare a model with outputs and gradients computed by the "
+@Command(name = "reference-check", mixinStandardHelpOptions = true, description = {"Compare a model with outputs and gradients computed by the "
         + "upstream implementation (a fixture folder: config.json, model.safetensors, io.safetensors).",
         "Exits 0 only if every tensor is within tolerance."})
 final class ReferenceCheckCommand implements Callable<Integer> {

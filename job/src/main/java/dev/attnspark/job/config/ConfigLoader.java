@@ -41,7 +41,13 @@ public final class ConfigLoader {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+    /**
+     * Sections that Lightning's CLI also accepts as a class name ({@code --trainer.logger=TensorBoardLogger}), or
+     * {@code false} for none, before their own keys ({@code --trainer.logger.save_dir=logs}).
+     */
+    private static final Set<String> CLASS_SECTIONS = Set.of("trainer.logger");
 
     /** The task-specific parts of the schema: the classes of the {@code model} and {@code data} sections. */
     public interface Schema {
@@ -99,6 +105,11 @@ public final class ConfigLoader {
             ObjectNode node = tree;
             for (int i = 0; i < parts.length - 1; i++) {
                 JsonNode child = node.get(parts[i]);
+                String sectionKey = String.join(".", List.of(parts).subList(0, i + 1));
+                if (CLASS_SECTIONS.contains(sectionKey) && child != null && child.isValueNode()) {
+                    child = classSection(child);
+                    node.set(parts[i], child);
+                }
                 if (child == null || child.isNull()) {
                     child = node.putObject(parts[i]);
                 } else if (!child.isObject()) {
@@ -108,6 +119,34 @@ public final class ConfigLoader {
                 node = (ObjectNode) child;
             }
             node.set(parts[parts.length - 1], parseValue(raw));
+        }
+    }
+
+    /** {@code TensorBoardLogger} as {@code {class_path: TensorBoardLogger}}; {@code false} or null as no class. */
+    private static ObjectNode classSection(JsonNode scalar) {
+        ObjectNode section = YAML.createObjectNode();
+        if (scalar.isTextual()) {
+            section.put("class_path", scalar.asText());
+        } else if (scalar.isNull() || scalar.isBoolean() && !scalar.asBoolean()) {
+            section.putNull("class_path");
+        } else if (!(scalar.isBoolean() && scalar.asBoolean())) {
+            throw new ConfigException("bad value for a class section: " + scalar + " (a class name, true or false)");
+        }
+        return section;
+    }
+
+    /** Replaces class-name scalars of {@link #CLASS_SECTIONS} by their sections, wherever the tree came from. */
+    private static void normalizeClassSections(ObjectNode tree) {
+        for (String key : CLASS_SECTIONS) {
+            String[] parts = key.split("\\.");
+            JsonNode parent = tree;
+            for (int i = 0; i < parts.length - 1 && parent != null; i++) {
+                parent = parent.get(parts[i]);
+            }
+            if (parent instanceof ObjectNode p && p.get(parts[parts.length - 1]) != null
+                    && p.get(parts[parts.length - 1]).isValueNode()) {
+                p.set(parts[parts.length - 1], classSection(p.get(parts[parts.length - 1])));
+            }
         }
     }
 
@@ -137,6 +176,7 @@ public final class ConfigLoader {
 
     /** Binds and validates every section. */
     public static JobConfig bind(ObjectNode tree, Schema schema) {
+        normalizeClassSections(tree);
         for (Iterator<String> it = tree.fieldNames(); it.hasNext(); ) {
             String s = it.next();
             if (!SECTIONS.contains(s)) {
@@ -205,11 +245,58 @@ public final class ConfigLoader {
                     e);
         } catch (MismatchedInputException e) {
             String key = name + "." + path(e);
-            throw new ConfigException("bad value for '" + key + "': " + firstLine(e.getOriginalMessage()), e);
+            throw new ConfigException("bad value for '" + key + "': " + expected(e.getTargetType(), e), e);
         } catch (JsonProcessingException e) {
             throw new ConfigException("bad value in section '" + name + "': " + firstLine(e.getOriginalMessage()), e);
         } catch (IllegalArgumentException e) {
             throw new ConfigException("bad value in section '" + name + "': " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    /** What a value of {@code type} looks like, in the words of a configuration file rather than of Java. */
+    private static String expected(Class<?> type, MismatchedInputException e) {
+        String got = e.getProcessor() != null ? " " + describeToken(e) : "";
+        if (type == null) {
+            return firstLine(e.getOriginalMessage());
+        }
+        if (type == int.class || type == Integer.class || type == long.class || type == Long.class) {
+            return "expected a whole number" + got;
+        }
+        if (type == double.class || type == Double.class || type == float.class || type == Float.class) {
+            return "expected a number" + got;
+        }
+        if (type == boolean.class || type == Boolean.class) {
+            return "expected true or false" + got;
+        }
+        if (type == String.class) {
+            return "expected a text value" + got;
+        }
+        if (type.isArray() || Collection.class.isAssignableFrom(type)) {
+            return "expected a list such as [1, 2]" + got;
+        }
+        if (Map.class.isAssignableFrom(type)) {
+            return "expected a mapping of keys to values" + got;
+        }
+        List<String> keys = YAML.getDeserializationConfig().introspect(YAML.constructType(type)).findProperties()
+                .stream().filter(p -> p.hasSetter() || p.hasField()).map(p -> p.getName()).toList();
+        return "this is a section, not a value" + got + "; set its keys instead: " + String.join(", ", keys);
+    }
+
+    private static String describeToken(MismatchedInputException e) {
+        try {
+            com.fasterxml.jackson.core.JsonParser p = (com.fasterxml.jackson.core.JsonParser) e.getProcessor();
+            com.fasterxml.jackson.core.JsonToken t = p.currentToken();
+            if (t == null) {
+                return "";
+            }
+            return switch (t) {
+                case VALUE_NULL -> "(got null)";
+                case START_OBJECT, FIELD_NAME -> "(got a section)";
+                case START_ARRAY -> "(got a list)";
+                default -> "(got " + p.getText() + ")";
+            };
+        } catch (IOException | ClassCastException ex) {
+            return "";
         }
     }
 

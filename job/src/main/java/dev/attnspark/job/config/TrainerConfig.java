@@ -43,6 +43,98 @@ public class TrainerConfig {
     public long seed = 0;
     /** Cancel a training round after this many seconds (0: 10x the slowest round so far, at least 300). */
     public long roundTimeoutS = 0;
+    /** Scalars for TensorBoard, as Lightning's {@code TensorBoardLogger}; {@code --trainer.logger=false}: none. */
+    public Logger logger = new Logger();
+    /** Which checkpoint is the best, kept beside the newest ones (Lightning's {@code ModelCheckpoint}). */
+    public Checkpoint checkpoint = new Checkpoint();
+    /** Stop when a validation metric stops improving (Lightning's {@code EarlyStopping}; off unless monitored). */
+    public EarlyStopping earlyStopping = new EarlyStopping();
+
+    /** {@code trainer.logger}: {@code TensorBoardLogger} event files under {@code save_dir/name/version_N/}. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public static class Logger {
+        /** {@code TensorBoardLogger} (Lightning's class names are accepted too), or null for no logger. */
+        public String classPath = "TensorBoardLogger";
+        /** Folder of the logs (any Hadoop file system; null: {@code trainer.output_dir}). */
+        public String saveDir;
+        /** Experiment name: a folder under {@code save_dir}. */
+        public String name = "lightning_logs";
+        /** Version folder number (null: the next free {@code version_N}). */
+        public Integer version;
+
+        /** Lightning's {@code init_args} form: {@code logger: {class_path: ..., init_args: {save_dir: ...}}}. */
+        @JsonProperty("init_args")
+        void initArgs(Logger args) {
+            if (args.saveDir != null) {
+                saveDir = args.saveDir;
+            }
+            name = args.name;
+            if (args.version != null) {
+                version = args.version;
+            }
+        }
+
+        public boolean enabled() {
+            return classPath != null;
+        }
+
+        void validate() {
+            if (classPath != null && !classPath.equals("TensorBoardLogger")
+                    && !classPath.endsWith("loggers.TensorBoardLogger")) {
+                throw new ConfigException("trainer.logger must be TensorBoardLogger or false, got " + classPath);
+            }
+            if (name == null || name.isBlank() || name.contains("/")) {
+                throw new ConfigException("trainer.logger.name must be a folder name, got " + name);
+            }
+            if (version != null && version < 0) {
+                throw new ConfigException("trainer.logger.version must be >= 0 or null, got " + version);
+            }
+        }
+    }
+
+    /** A validation metric to watch, named as the validation table prints it ({@code val_loss}). */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public static class Monitored {
+        /** {@code val_<metric>}, e.g. {@code val_loss} or {@code val_accuracy}; null: nothing is monitored. */
+        public String monitor;
+        /** {@code min} (lower is better) or {@code max}. */
+        public String mode = "min";
+
+        /** Whether {@code value} is better than {@code best} by more than {@code delta}. */
+        public boolean improves(double value, Double best, double delta) {
+            if (best == null || best.isNaN()) {
+                return !Double.isNaN(value);
+            }
+            return mode.equals("min") ? value < best - delta : value > best + delta;
+        }
+
+        /** The validation metric's own name ({@code loss} for {@code val_loss}). */
+        public String metric() {
+            return monitor.substring("val_".length());
+        }
+
+        void validate(String key) {
+            if (monitor != null && (!monitor.startsWith("val_") || monitor.length() == 4)) {
+                throw new ConfigException(key + ".monitor must name a validation metric such as val_loss, got "
+                        + monitor);
+            }
+            if (!mode.equals("min") && !mode.equals("max")) {
+                throw new ConfigException(key + ".mode must be min or max, got " + mode);
+            }
+        }
+    }
+
+    /** {@code trainer.checkpoint}: with a monitor, the best checkpoint is kept beside the newest ones. */
+    public static class Checkpoint extends Monitored {}
+
+    /** {@code trainer.early_stopping}. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public static class EarlyStopping extends Monitored {
+        /** Validations without improvement before the run stops. */
+        public int patience = 3;
+        /** The least change that counts as an improvement. */
+        public double minDelta = 0.0;
+    }
 
     public void validate() {
         if (!STRATEGIES.contains(strategy)) {
@@ -69,6 +161,13 @@ public class TrainerConfig {
         }
         if (limitTrainBatches == 0 || limitValBatches == 0) {
             throw new ConfigException("trainer.limit_train_batches and trainer.limit_val_batches must be -1 or > 0");
+        }
+        logger.validate();
+        checkpoint.validate("trainer.checkpoint");
+        earlyStopping.validate("trainer.early_stopping");
+        if (earlyStopping.patience < 1 || earlyStopping.minDelta < 0) {
+            throw new ConfigException("trainer.early_stopping.patience must be >= 1 and min_delta >= 0, got "
+                    + earlyStopping.patience + " and " + earlyStopping.minDelta);
         }
         if (gradientClipVal != null && !(gradientClipVal > 0)) {
             throw new ConfigException("trainer.gradient_clip_val must be > 0 or null, got " + gradientClipVal);

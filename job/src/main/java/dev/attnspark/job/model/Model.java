@@ -40,6 +40,14 @@ public interface Model {
         return Map.of();
     }
 
+    /**
+     * The top-level modules by parameter-name prefix, with their upstream class names, for the model summary
+     * (e.g. {@code 0} → {@code PerceiverEncoder}); parameters outside them are summed under their first name part.
+     */
+    default Map<String, String> modules() {
+        return Map.of();
+    }
+
     /** Whether DL4J needs dL/dInput from this model (false when the input is data, e.g. pixels or token ids). */
     default boolean inputNeedsGradient() {
         return false;

@@ -63,14 +63,16 @@ public final class ImageClassificationTask implements Task<ImageExample> {
     }
 
     @Override
-    public TaskData<ImageExample> data(JavaSparkContext sc, JobConfig cfg, int numPartitions) {
+    public TaskData<ImageExample> data(JavaSparkContext sc, JobConfig cfg, int numPartitions, boolean withTrain) {
         MnistDataConfig d = (MnistDataConfig) cfg.data();
-        Mnist.SplitFiles train = Mnist.open(d.datasetDir, Mnist.Split.TRAIN, sc.hadoopConfiguration());
+        Mnist.SplitFiles train = withTrain ? Mnist.open(d.datasetDir, Mnist.Split.TRAIN, sc.hadoopConfiguration())
+                : null;
         Mnist.SplitFiles valid = Mnist.open(d.datasetDir, Mnist.Split.TEST, sc.hadoopConfiguration());
         boolean normalize = d.normalize;
-        return new TaskData<>(Mnist.rdd(sc, train, numPartitions), Mnist.rdd(sc, valid, numPartitions),
-                examples -> batch(examples, normalize),
-                "MNIST at " + d.datasetDir + ": " + train.size() + " train / " + valid.size() + " valid images");
+        return new TaskData<>(train != null ? Mnist.rdd(sc, train, numPartitions) : null,
+                Mnist.rdd(sc, valid, numPartitions), examples -> batch(examples, normalize),
+                "MNIST at " + d.datasetDir + ": " + (train != null ? train.size() + " train / " : "") + valid.size()
+                        + " valid images");
     }
 
     /** Features [n, 784] (channels-last pixels), labels [n, 1] (class ids). */

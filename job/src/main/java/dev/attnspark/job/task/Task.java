@@ -33,14 +33,23 @@ public interface Task<E> extends Serializable {
     /** The DL4J graph of a freshly initialized model whose optimizer steps with learning rate {@code lr}. */
     ComputationGraphConfiguration graph(JobConfig cfg, ISchedule lr);
 
-    /** The examples, read by executors into {@code numPartitions} shards. */
-    TaskData<E> data(JavaSparkContext sc, JobConfig cfg, int numPartitions);
+    /**
+     * The examples, read by executors into {@code numPartitions} shards; without {@code withTrain} only the
+     * validation split is opened (for {@code evaluate}, which may be given a folder holding only that split), and
+     * {@link TaskData#train} is null.
+     */
+    TaskData<E> data(JavaSparkContext sc, JobConfig cfg, int numPartitions, boolean withTrain);
 
     /** Scores a batch with the network in inference mode (dropout off): the cross-entropy sums of its logits. */
     default MetricSums evaluate(ComputationGraph net, DataSet batch) {
         INDArray logits = net.output(false, batch.getFeatures())[0];
         Losses.CrossEntropy ce = Losses.crossEntropy(logits, batch.getLabels(), false);
         return new MetricSums().add(ce.lossSum(), ce.counted(), ce.correct());
+    }
+
+    /** The names of the metrics {@link #metrics} reports, e.g. {@code loss}, {@code accuracy}. */
+    default java.util.Set<String> metricNames() {
+        return metrics(new MetricSums()).keySet();
     }
 
     /** The metrics reported for {@code split} ("train" or "valid"): at least {@code loss}. */

@@ -5,7 +5,7 @@ import org.apache.spark.api.java.JavaRDD;
 /**
  * A task's examples, sharded: the training and validation splits and how to batch them.
  *
- * @param train      training examples
+ * @param train      training examples (null when only the validation split was asked for)
  * @param valid      validation examples
  * @param batchMaker turns an ordered list of examples into a minibatch
  * @param describe   one line for the log, e.g. "MNIST at hdfs://..., 60000 train / 10000 valid"

@@ -22,7 +22,7 @@ public final class Evaluation {
     private static <E> Map<String, Double> run(Task<E> task, JobConfig cfg, ComputationGraph net, PrintStream out) {
         try (JavaSparkContext sc = SparkSetup.context(cfg.spark())) {
             int partitions = cfg.data().numPartitions > 0 ? cfg.data().numPartitions : 2 * sc.defaultParallelism();
-            TaskData<E> data = task.data(sc, cfg, partitions);
+            TaskData<E> data = task.data(sc, cfg, partitions, false);
             MetricSums sums = Evaluator.evaluate(sc, net, data.valid(), data.batchMaker(), cfg.data().batchSize, task);
             Map<String, Double> metrics = task.metrics(sums);
             new Progress(out, 0, 0).validationTable(metrics);

@@ -23,9 +23,9 @@ public final class Progress {
         out.flush();
     }
 
-    /** One status line after a chunk of training. */
-    public void step(int epoch, int maxEpochs, long step, Map<String, Double> metrics, double lr, double samplesPerSec) {
-        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "epoch %d/%d  step %d/%d", epoch, maxEpochs - 1,
+    /** One status line after a chunk of training; {@code lastEpoch} is the epoch in which the run will end. */
+    public void step(int epoch, int lastEpoch, long step, Map<String, Double> metrics, double lr, double samplesPerSec) {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "epoch %d/%d  step %d/%d", epoch, lastEpoch,
                 step, totalSteps));
         metrics.forEach((k, v) -> sb.append(String.format(Locale.ROOT, "  %s %.4f", k, v)));
         sb.append(String.format(Locale.ROOT, "  lr %.2e  %.1f samples/s  ETA %s", lr, samplesPerSec, eta(step)));
@@ -41,7 +41,16 @@ public final class Progress {
         return format(Duration.ofSeconds((long) (secPerStep * (totalSteps - step))));
     }
 
-    static String format(Duration d) {
+    /** A metric as the tables print it: four decimals, or four significant digits for small values. */
+    public static String number(Double v) {
+        if (v == null || v.isNaN()) {
+            return "nan";
+        }
+        return Math.abs(v) >= 1e-3 || v == 0 ? String.format(Locale.ROOT, "%.4f", v)
+                : String.format(Locale.ROOT, "%.4g", v);
+    }
+
+    public static String format(Duration d) {
         long h = d.toHours(), m = d.toMinutesPart(), s = d.toSecondsPart();
         return h > 0 ? String.format(Locale.ROOT, "%dh%02dm", h, m) : String.format(Locale.ROOT, "%dm%02ds", m, s);
     }
@@ -52,7 +61,7 @@ public final class Progress {
         line(rule);
         line(String.format(Locale.ROOT, "%20s %25s", "Validate metric", "DataLoader 0"));
         line(rule);
-        metrics.forEach((k, v) -> line(String.format(Locale.ROOT, "%20s %25s", "val_" + k, v)));
+        metrics.forEach((k, v) -> line(String.format(Locale.ROOT, "%20s %25s", "val_" + k, number(v))));
         line(rule);
     }
 }

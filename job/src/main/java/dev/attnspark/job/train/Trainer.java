@@ -3,18 +3,19 @@ package dev.attnspark.job.train;
 import dev.attnspark.job.checkpoint.Checkpoints;
 import dev.attnspark.job.checkpoint.RunDir;
 import dev.attnspark.job.config.ConfigException;
+import dev.attnspark.job.config.HadoopConf;
 import dev.attnspark.job.config.JobConfig;
 import dev.attnspark.job.config.TrainerConfig;
 import dev.attnspark.job.task.MetricSums;
-import dev.attnspark.job.task.Optimizers;
 import dev.attnspark.job.task.Task;
 import dev.attnspark.job.task.TaskData;
 import dev.attnspark.job.task.Tasks;
-import dev.attnspark.job.train.optim.WarmupSchedule;
+import dev.attnspark.job.train.log.RunLog;
 import dev.attnspark.job.train.strategy.GradientSharing;
 import dev.attnspark.job.train.strategy.ParameterAveraging;
 import dev.attnspark.job.train.strategy.SingleWorker;
 import dev.attnspark.job.train.strategy.TrainingStrategy;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
@@ -24,178 +25,331 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.dataset.DataSet;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * The training driver. Phases, top to bottom: find the run folder and any checkpoint; start Spark; shard the data;
- * build or restore the model; pick the strategy; then per epoch, train in chunks of steps (a status line, a metrics
- * row and possibly a checkpoint after each), validate, and checkpoint.
+ * The training driver. Phases, top to bottom ({@link #run}): check what can be checked before Spark starts; start
+ * Spark; find the checkpoint to continue from; shard the data and plan the steps ({@link RunPlan}); build or restore
+ * the model; pick the strategy; then per epoch train in chunks of steps (a status line, a metrics row and perhaps a
+ * checkpoint after each), validate, checkpoint; finally print the run summary.
  */
 public final class Trainer {
 
     /** What a finished run reports. */
     public record Result(long steps, int epochs, Map<String, Double> lastTrain, Map<String, Double> lastValid,
-                         Path lastCheckpoint) {}
+                         Path lastCheckpoint, Duration wallTime, double samplesPerSec, String stopReason) {}
 
-    private Trainer() {}
+    private final JobConfig cfg;
+    private final boolean resume;
+    private final PrintStream out;
+    private volatile long step = -1;
+    private volatile Path lastCheckpoint;
+    private volatile boolean running;
+
+    public Trainer(JobConfig cfg, boolean resume, PrintStream out) {
+        this.cfg = cfg;
+        this.resume = resume;
+        this.out = out;
+    }
 
     public static Result train(JobConfig cfg, boolean resume, PrintStream out) {
-        return run(Tasks.ALL.get(cfg.task()), cfg, resume, out);
+        return new Trainer(cfg, resume, out).run();
     }
 
-    private static <E> Result run(Task<E> untyped, JobConfig cfg, boolean resume, PrintStream out) {
-        @SuppressWarnings("unchecked") Task<E> task = untyped;
+    /** What to tell a user who stopped the run with Ctrl-C, if it was running. */
+    public Optional<String> interruptedMessage() {
+        if (!running) {
+            return Optional.empty();
+        }
+        if (step < 0) {
+            return Optional.of("interrupted before training started; nothing was written to train --resume from");
+        }
+        String dir = cfg.trainer().outputDir;
+        return Optional.of(lastCheckpoint != null
+                ? "interrupted at step " + step + "; continue with train --resume --trainer.output_dir=" + dir
+                        + " (from the checkpoint at " + lastCheckpoint.getName() + ")"
+                : "interrupted at step " + step + ", before the first checkpoint: run the same command again to "
+                        + "start over");
+    }
+
+    public Result run() {
+        Task<?> task = Tasks.ALL.get(cfg.task());
+        checkBeforeSpark(task);
+        running = true;
+        try {
+            return new Session<>(task).run();
+        } finally {
+            running = false;
+        }
+    }
+
+    /** Configuration and paths that can be checked without a Spark context, so that mistakes cost no start-up. */
+    private void checkBeforeSpark(Task<?> task) {
         TrainerConfig tc = cfg.trainer();
-        Progress progress = new Progress(out, 0, 0);
-
-        // 1. the run folder, and where to continue from
-        try (JavaSparkContext sc = SparkSetup.context(cfg.spark())) {
-            RunDir runDir = new RunDir(tc.outputDir, sc.hadoopConfiguration());
-            Checkpoints checkpoints = new Checkpoints(runDir);
-            Optional<Checkpoints.Loaded> from = Optional.empty();
-            if (resume) {
-                from = checkpoints.latest();
-                if (from.isEmpty()) {
-                    throw new ConfigException("--resume: no usable checkpoint in " + runDir.path(Checkpoints.DIR));
-                }
-                progress.line("resuming from " + from.get().dir() + " (epoch " + from.get().state().epoch()
-                        + ", step " + from.get().state().step() + ")");
-            } else if (!checkpoints.complete().isEmpty()) {
-                throw new ConfigException("trainer.output_dir " + tc.outputDir + " already holds checkpoints; pass "
-                        + "--resume to continue that run, or choose another trainer.output_dir");
+        Set<String> metrics = task.metricNames();
+        for (TrainerConfig.Monitored m : List.of(tc.checkpoint, tc.earlyStopping)) {
+            if (m.monitor != null && !metrics.contains(m.metric())) {
+                throw new ConfigException("'" + m.monitor + "' is not a validation metric of " + cfg.task()
+                        + "; it reports " + String.join(", ", metrics.stream().map(k -> "val_" + k).toList()));
             }
+        }
+        Configuration hadoop = HadoopConf.of(cfg.spark().conf);
+        Path data = new Path(cfg.data().datasetDir);
+        try {
+            if (!data.getFileSystem(hadoop).exists(data)) {
+                throw new ConfigException("data.dataset_dir " + data + " does not exist");
+            }
+        } catch (IOException e) {
+            throw new ConfigException("data.dataset_dir " + data + ": cannot read (" + e.getMessage() + ")", e);
+        }
+        if (!resume && !new Checkpoints(new RunDir(tc.outputDir, hadoop)).complete().isEmpty()) {
+            throw new ConfigException("trainer.output_dir " + tc.outputDir + " already holds checkpoints; pass "
+                    + "--resume to continue that run, or choose another trainer.output_dir");
+        }
+        SparkSetup.checkMaster(cfg.spark());
+    }
 
-            // 2. data: executors read their shards; examples are indexed once for the epoch permutations
+    /** One run from Spark's start to its summary. */
+    private final class Session<E> {
+        private final Task<E> task;
+        private final TrainerConfig tc = cfg.trainer();
+        private final long started = System.nanoTime();
+        private RunPlan plan;
+        private TaskData<E> data;
+        private JavaPairRDD<Long, E> train;
+        private JavaRDD<E> valid;
+        private TrainingStrategy strategy;
+        private StepMetricsListener stepMetrics;
+        private Checkpoints checkpoints;
+        private RunLog log;
+        private Progress progress;
+        private EarlyStopping earlyStopping;
+        private int epoch;
+        private long batchInEpoch;
+        private Map<String, Double> lastTrain = Map.of(), lastValid = Map.of();
+        private Map<String, Double> validSinceCheckpoint;
+        private String stopReason;
+        private long samplesTrained, trainNanos;
+
+        Session(Task<?> untyped) {
+            @SuppressWarnings("unchecked") Task<E> t = (Task<E>) untyped;
+            this.task = t;
+        }
+
+        Result run() {
+            try (JavaSparkContext sc = SparkSetup.context(cfg.spark())) {
+                RunDir runDir = new RunDir(tc.outputDir, sc.hadoopConfiguration());
+                checkpoints = new Checkpoints(runDir);
+                Optional<Checkpoints.Loaded> from = startingPoint();
+                shardAndPlan(sc, from);
+                ComputationGraph net = from.map(Checkpoints.Loaded::network).orElseGet(this::freshNetwork);
+                ModelSummary.lines(cfg.task(), net).forEach(progress::line);
+                runDir.writeText("config.yaml", cfg.toYaml());
+
+                stepMetrics = plan.shared() ? StepMetricsListener.viaJvmSink() : StepMetricsListener.viaAccumulator(sc);
+                strategy = strategy(sc, net, cfg, plan.workers(), plan.trainerLr().peak(), List.of(stepMetrics));
+                from.ifPresent(l -> {
+                    epoch = l.state().epoch();
+                    batchInEpoch = l.state().batchInEpoch();
+                    step = l.state().step();
+                    lastCheckpoint = l.dir();
+                });
+                step = Math.max(step, 0);
+                earlyStopping = new EarlyStopping(tc.earlyStopping, from.map(l -> l.state().earlyStopping()).orElse(null));
+                try (RunLog runLog = RunLog.open(runDir, from.isPresent() ? step : -1);
+                     RoundWatchdog watchdog = new RoundWatchdog(sc, tc.roundTimeoutS)) {
+                    log = runLog;
+                    epochs(sc, watchdog);
+                    Result result = result();
+                    summary(result);
+                    return result;
+                } finally {
+                    strategy.close();
+                    train.unpersist(false);
+                    valid.unpersist(false);
+                }
+            }
+        }
+
+        /** With --resume, the newest intact checkpoint. */
+        private Optional<Checkpoints.Loaded> startingPoint() {
+            progress = new Progress(out, 0, 0);
+            if (!resume) {
+                return Optional.empty();
+            }
+            Optional<Checkpoints.Loaded> from = checkpoints.latest();
+            if (from.isEmpty()) {
+                throw new ConfigException("--resume: no usable checkpoint in " + checkpoints.dir());
+            }
+            progress.line("resuming from " + from.get().dir() + " (epoch " + from.get().state().epoch() + ", step "
+                    + from.get().state().step() + ")");
+            return from;
+        }
+
+        /** Executors read their shards; examples are indexed once for the epoch permutations. */
+        private void shardAndPlan(JavaSparkContext sc, Optional<Checkpoints.Loaded> from) {
             int workers = tc.strategy.equals("single") ? 1
                     : cfg.spark().numWorkers > 0 ? cfg.spark().numWorkers : sc.defaultParallelism();
-            // batches per optimizer step: one per trainer (gradient sharing runs several trainers per executor)
-            boolean shared = tc.strategy.equals("shared");
-            int trainers = shared ? GradientSharing.trainers(sc, workers, cfg.spark()) : workers;
+            int trainers = tc.strategy.equals("shared") ? GradientSharing.trainers(sc, workers, cfg.spark()) : workers;
             int partitions = cfg.data().numPartitions > 0 ? cfg.data().numPartitions : 2 * workers;
             Threads.configureLocal(sc, workers);
-            TaskData<E> data = task.data(sc, cfg, partitions);
-            JavaPairRDD<Long, E> train = data.train().zipWithIndex().mapToPair(t -> new scala.Tuple2<>(t._2, t._1));
+            data = task.data(sc, cfg, partitions, true);
+            train = data.train().zipWithIndex().mapToPair(t -> new scala.Tuple2<>(t._2, t._1));
             train.persist(StorageLevel.MEMORY_AND_DISK_SER());
-            JavaRDD<E> valid = limited(data.valid(), tc.limitValBatches, cfg.data().batchSize);
+            valid = limited(data.valid(), tc.limitValBatches, cfg.data().batchSize);
             valid.persist(StorageLevel.MEMORY_AND_DISK_SER());
-            int n = (int) train.count();
-            int batchSize = cfg.data().batchSize;
-            long batchesPerEpoch = (n + batchSize - 1) / batchSize;
-            if (tc.limitTrainBatches > 0) {
-                batchesPerEpoch = Math.min(batchesPerEpoch, tc.limitTrainBatches);
-            }
-            long stepsPerEpoch = (batchesPerEpoch + trainers - 1) / trainers;
-            long totalSteps = (long) tc.maxEpochs * stepsPerEpoch;
-            if (tc.maxSteps > 0) {
-                totalSteps = Math.min(totalSteps, tc.maxSteps);
-            }
-            progress = new Progress(out, from.map(l -> l.state().step()).orElse(0L), totalSteps);
+            plan = RunPlan.of(cfg, workers, trainers, partitions, train.count(), cfg.data().datasetDir);
+            from.ifPresent(l -> checkSameTrainers(l.state()));
+            progress = new Progress(out, from.map(l -> l.state().step()).orElse(0L), plan.totalSteps());
             progress.line(data.describe());
-            // the learning rate of a step; gradient sharing sums its trainers' updates, so each steps with a share
-            WarmupSchedule lr = Optimizers.schedule(cfg.optimizer(), cfg.lrScheduler(), totalSteps);
-            WarmupSchedule trainerLr = shared ? lr.scaled(1.0 / trainers) : lr;
-            progress.line(String.format("%d workers (%s%s), batch %d per %s, %d batches = %d steps per epoch, "
-                    + "%d steps in all", workers, tc.strategy,
-                    shared ? String.format(": %d trainers, each at lr %.3g", trainers, trainerLr.peak()) : "",
-                    batchSize, shared ? "trainer" : "worker", batchesPerEpoch, stepsPerEpoch, totalSteps));
+            progress.line(plan.describe());
+        }
 
-            // 3. the model: fresh, or as checkpointed (parameters, optimizer state, step)
-            ComputationGraph net;
-            if (from.isPresent()) {
-                net = from.get().network();
-            } else {
-                net = new ComputationGraph(task.graph(cfg, trainerLr));
-                net.init();
+        /** A step is one batch per trainer: a checkpoint continues only with as many trainers as wrote it. */
+        private void checkSameTrainers(Checkpoints.State state) {
+            if (state.trainers() > 0 && state.trainers() != plan.trainers()) {
+                throw new ConfigException(String.format(Locale.ROOT, "--resume: the checkpoint was trained with %d "
+                        + "trainers (batches per step) and this run would have %d, which changes the steps, the "
+                        + "data order%s; resume with the same spark.num_workers and spark.workers_per_node, or start "
+                        + "a new run", state.trainers(), plan.trainers(),
+                        plan.shared() ? " and each trainer's share of the learning rate" : ""));
             }
-            progress.line(String.format("model %s: %,d parameters", cfg.task(), net.numParams()));
-            runDir.writeText("config.yaml", cfg.toYaml());
+        }
 
-            // 4. the strategy, with a listener that scores every step where it runs
-            StepMetricsListener stepMetrics = shared ? StepMetricsListener.viaJvmSink()
-                    : StepMetricsListener.viaAccumulator(sc);
-            TrainingStrategy strategy = strategy(sc, net, cfg, workers, trainerLr.peak(), List.of(stepMetrics));
+        private ComputationGraph freshNetwork() {
+            ComputationGraph net = new ComputationGraph(task.graph(cfg, plan.trainerLr()));
+            net.init();
+            return net;
+        }
 
-            // 5. epochs of chunks
-            int epoch = from.map(l -> l.state().epoch()).orElse(0);
-            long batchInEpoch = from.map(l -> l.state().batchInEpoch()).orElse(0L);
-            long step = from.map(l -> l.state().step()).orElse(0L);
-            MetricsLog metrics = from.isPresent() ? MetricsLog.resume(runDir, step) : MetricsLog.create(runDir);
-            Map<String, Double> lastTrain = Map.of(), lastValid = Map.of();
-            Path lastCheckpoint = from.map(Checkpoints.Loaded::dir).orElse(null);
-            try (RoundWatchdog watchdog = new RoundWatchdog(sc, tc.roundTimeoutS)) {
-                for (; epoch < tc.maxEpochs && step < totalSteps; epoch++, batchInEpoch = 0) {
-                    try (EpochBatches<E> batches = EpochBatches.plan(sc, train, n, epoch, tc.seed, batchSize,
-                            cfg.data().shuffle, partitions, data.batchMaker())) {
-                        long samples = 0;
-                        long t0 = System.nanoTime();
-                        while (batchInEpoch < batchesPerEpoch && step < totalSteps) {
-                            long steps = Math.min(chunkSteps(step, tc, totalSteps), strategy.maxStepsPerFit());
-                            long nb = Math.min(steps * trainers, batchesPerEpoch - batchInEpoch);
-                            JavaRDD<DataSet> round = batches.range(batchInEpoch, batchInEpoch + nb,
-                                    Math.min(workers, (int) nb));
-                            long at = step;
-                            watchdog.run(() -> strategy.fit(round, at), step, lastCheckpoint);
-                            step += (nb + trainers - 1) / trainers;
-                            batchInEpoch += nb;
-                            samples += Math.min(nb * batchSize, (long) n - (batchInEpoch - nb) * batchSize);
-                            strategy.network().getConfiguration().setIterationCount((int) step);
+        private void epochs(JavaSparkContext sc, RoundWatchdog watchdog) {
+            for (; epoch < tc.maxEpochs && step < plan.totalSteps() && stopReason == null; epoch++, batchInEpoch = 0) {
+                trainEpoch(sc, watchdog);
+                boolean epochDone = batchInEpoch >= plan.batchesPerEpoch();
+                if ((epoch + 1) % tc.checkValEveryNEpoch == 0 || epoch + 1 == tc.maxEpochs
+                        || step >= plan.totalSteps()) {
+                    validate(sc);
+                }
+                checkpoint(epochDone ? epoch + 1 : epoch, epochDone ? 0 : batchInEpoch);
+                if (!epochDone) {
+                    break;
+                }
+            }
+            if (stopReason != null) {
+                progress.line(stopReason);
+            }
+        }
 
-                            boolean last = batchInEpoch >= batchesPerEpoch || step >= totalSteps;
-                            if (step % tc.logEveryNSteps == 0 || last) {
-                                lastTrain = task.metrics(stepMetrics.drain(sc));
-                                double samplesPerSec = samples / ((System.nanoTime() - t0) / 1e9);
-                                double rate = lr.valueAt((int) step - 1, epoch);
-                                Map<String, Object> row = new LinkedHashMap<>(lastTrain);
-                                row.put("lr", rate);
-                                row.put("samples_per_s", samplesPerSec);
-                                metrics.append("train", epoch, step, row);
-                                progress.step(epoch, tc.maxEpochs, step, lastTrain, rate, samplesPerSec);
-                                samples = 0;
-                                t0 = System.nanoTime();
-                            }
-                            if (tc.checkpointEveryNSteps > 0 && step % tc.checkpointEveryNSteps == 0 && !last) {
-                                lastCheckpoint = checkpoints.save(strategy.network(), epoch, batchInEpoch, step,
-                                        cfg.toYaml(), tc.keepCheckpoints);
-                                progress.line("checkpoint " + lastCheckpoint);
-                            }
-                        }
+        private void trainEpoch(JavaSparkContext sc, RoundWatchdog watchdog) {
+            try (EpochBatches<E> batches = EpochBatches.plan(sc, train, (int) plan.examples(), epoch, tc.seed,
+                    plan.batchSize(), cfg.data().shuffle, plan.partitions(), data.batchMaker())) {
+                long samples = 0;
+                long t0 = System.nanoTime();
+                while (batchInEpoch < plan.batchesPerEpoch() && step < plan.totalSteps()) {
+                    long nb = plan.batchesFor(Math.min(chunkSteps(), strategy.maxStepsPerFit()), batchInEpoch);
+                    JavaRDD<DataSet> round = batches.range(batchInEpoch, batchInEpoch + nb,
+                            Math.min(plan.workers(), (int) nb));
+                    long at = step;
+                    long fitStart = System.nanoTime();
+                    watchdog.run(() -> strategy.fit(round, at), step, lastCheckpoint);
+                    trainNanos += System.nanoTime() - fitStart;
+                    long chunkSamples = Math.min(nb * plan.batchSize(), plan.examples() - batchInEpoch * plan.batchSize());
+                    step += plan.stepsOf(nb);
+                    batchInEpoch += nb;
+                    samples += chunkSamples;
+                    samplesTrained += chunkSamples;
+                    strategy.network().getConfiguration().setIterationCount((int) step);
+
+                    boolean last = batchInEpoch >= plan.batchesPerEpoch() || step >= plan.totalSteps();
+                    if (step % tc.logEveryNSteps == 0 || last) {
+                        logTrain(sc, samples / ((System.nanoTime() - t0) / 1e9));
+                        samples = 0;
+                        t0 = System.nanoTime();
                     }
-                    boolean epochDone = batchInEpoch >= batchesPerEpoch;
-                    if ((epoch + 1) % tc.checkValEveryNEpoch == 0 || epoch + 1 == tc.maxEpochs || step >= totalSteps) {
-                        MetricSums v = Evaluator.evaluate(sc, strategy.network(), valid, data.batchMaker(), batchSize,
-                                task);
-                        lastValid = task.metrics(v);
-                        metrics.append("valid", epoch, step, lastValid);
-                        progress.line("validation after epoch " + epoch + ", step " + step + ":");
-                        progress.validationTable(lastValid);
-                    }
-                    lastCheckpoint = checkpoints.save(strategy.network(), epochDone ? epoch + 1 : epoch,
-                            epochDone ? 0 : batchInEpoch, step, cfg.toYaml(), tc.keepCheckpoints);
-                    progress.line("checkpoint " + lastCheckpoint);
-                    if (!epochDone) {
-                        break;
+                    if (tc.checkpointEveryNSteps > 0 && step % tc.checkpointEveryNSteps == 0 && !last) {
+                        checkpoint(epoch, batchInEpoch);
                     }
                 }
-            } finally {
-                strategy.close();
-                train.unpersist(false);
-                valid.unpersist(false);
             }
-            return new Result(step, epoch, lastTrain, lastValid, lastCheckpoint);
         }
-    }
 
-    /** Steps until the next status line or checkpoint, whichever comes first. */
-    private static long chunkSteps(long step, TrainerConfig tc, long totalSteps) {
-        long n = tc.logEveryNSteps - step % tc.logEveryNSteps;
-        if (tc.checkpointEveryNSteps > 0) {
-            n = Math.min(n, tc.checkpointEveryNSteps - step % tc.checkpointEveryNSteps);
+        /** Steps until the next status line or checkpoint, whichever comes first. */
+        private long chunkSteps() {
+            long n = tc.logEveryNSteps - step % tc.logEveryNSteps;
+            if (tc.checkpointEveryNSteps > 0) {
+                n = Math.min(n, tc.checkpointEveryNSteps - step % tc.checkpointEveryNSteps);
+            }
+            return Math.min(n, plan.totalSteps() - step);
         }
-        return Math.min(n, totalSteps - step);
+
+        private void logTrain(JavaSparkContext sc, double samplesPerSec) {
+            lastTrain = task.metrics(stepMetrics.drain(sc));
+            double rate = plan.lr().valueAt((int) step - 1, epoch);
+            Map<String, Object> row = new LinkedHashMap<>(lastTrain);
+            row.put("lr", rate);
+            row.put("samples_per_s", samplesPerSec);
+            log.train(epoch, step, row);
+            progress.step(epoch, plan.lastEpoch(), step, lastTrain, rate, samplesPerSec);
+        }
+
+        private void validate(JavaSparkContext sc) {
+            MetricSums v = Evaluator.evaluate(sc, strategy.network(), valid, data.batchMaker(), plan.batchSize(), task);
+            lastValid = task.metrics(v);
+            validSinceCheckpoint = lastValid;
+            log.valid(epoch, step, lastValid);
+            progress.line("validation after epoch " + epoch + ", step " + step + ":");
+            progress.validationTable(lastValid);
+            stopReason = earlyStopping.update(lastValid, step);
+        }
+
+        private void checkpoint(int atEpoch, long atBatch) {
+            TrainerConfig.Checkpoint best = tc.checkpoint;
+            Checkpoints.State state = Checkpoints.State.at(atEpoch, atBatch, step, plan.trainers(),
+                    validSinceCheckpoint, earlyStopping.state());
+            lastCheckpoint = checkpoints.save(strategy.network(), state, cfg.toYaml(), new Checkpoints.Retention(
+                    tc.keepCheckpoints, best.monitor != null ? best.metric() : null, best.mode));
+            validSinceCheckpoint = null;
+            progress.line("checkpoint " + lastCheckpoint);
+        }
+
+        private Result result() {
+            return new Result(step, epoch, lastTrain, lastValid, lastCheckpoint,
+                    Duration.ofNanos(System.nanoTime() - started),
+                    trainNanos > 0 ? samplesTrained / (trainNanos / 1e9) : Double.NaN, stopReason);
+        }
+
+        /** The run summary: time, steps, throughput, last and best validation, and where everything is. */
+        private void summary(Result r) {
+            progress.line(String.format(Locale.ROOT, "summary: %d steps, %s wall time, %.1f samples/s while training",
+                    r.steps(), Progress.format(r.wallTime()), r.samplesPerSec()));
+            if (!r.lastValid().isEmpty()) {
+                StringBuilder last = new StringBuilder("  last validation:");
+                r.lastValid().forEach((k, v) -> last.append(" val_").append(k).append(' ').append(Progress.number(v)));
+                progress.line(last.toString());
+                StringBuilder best = new StringBuilder("  best validation:");
+                log.bestValid().forEach((k, b) -> best.append(" val_").append(k).append(' ')
+                        .append(Progress.number(b[0])).append(" (step ").append((long) b[1]).append(')'));
+                progress.line(best.toString());
+            }
+            log.outputs().forEach((k, v) -> progress.line(String.format(Locale.ROOT, "  %-12s %s", k, v)));
+            String checkpointsLine = "  checkpoints  " + checkpoints.dir() + " (newest " + r.lastCheckpoint().getName();
+            if (tc.checkpoint.monitor != null) {
+                Optional<Map.Entry<Path, Double>> best = checkpoints.best(tc.checkpoint.metric(), tc.checkpoint.mode);
+                if (best.isPresent()) {
+                    checkpointsLine += ", best by " + tc.checkpoint.monitor + " " + best.get().getKey().getName()
+                            + " with " + Progress.number(best.get().getValue());
+                }
+            }
+            progress.line(checkpointsLine + ")");
+        }
     }
 
     private static <E> JavaRDD<E> limited(JavaRDD<E> examples, int limitBatches, int batchSize) {

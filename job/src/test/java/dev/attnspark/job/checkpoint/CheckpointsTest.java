@@ -28,9 +28,12 @@ class CheckpointsTest {
     void roundTripKeepsParametersOptimizerStateAndPosition(@TempDir java.nio.file.Path tmp) {
         ComputationGraph net = CheckpointWriterMain.network(16);
         Checkpoints c = new Checkpoints(new RunDir(tmp.toString(), CONF));
-        c.save(net, 3, 17, 123, "task: x\n", 2);
+        Checkpoints.EarlyStoppingState es = new Checkpoints.EarlyStoppingState(0.5, 100, 2);
+        c.save(net, Checkpoints.State.at(3, 17, 123, 4, java.util.Map.of("loss", 0.5), es), "task: x\n",
+                new Checkpoints.Retention(2, null, "min"));
         Checkpoints.Loaded l = c.latest().orElseThrow();
-        assertEquals(new Checkpoints.State(3, 17, 123, l.state().modelSha256(), l.state().created()), l.state());
+        assertEquals(new Checkpoints.State(3, 17, 123, l.state().modelSha256(), l.state().created(), 4,
+                java.util.Map.of("loss", 0.5), es), l.state());
         assertEquals(net.params(), l.network().params());
         assertEquals(net.getUpdater().getStateViewArray(), l.network().getUpdater().getStateViewArray());
         assertEquals("task: x\n", l.configYaml());

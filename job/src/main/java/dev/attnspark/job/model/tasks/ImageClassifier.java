@@ -56,6 +56,11 @@ public final class ImageClassifier implements Model {
     }
 
     @Override
+    public Map<String, String> modules() {
+        return Map.of("0", "PerceiverEncoder", "1", "PerceiverDecoder");
+    }
+
+    @Override
     public Var forward(Tape t, INDArray input) {
         return decoder.forward(t, encoder.forward(t, input, null));
     }

@@ -1,9 +1,10 @@
-package dev.attnspark.job.train;
+package dev.attnspark.job.train.log;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attnspark.job.checkpoint.RunDir;
+import org.apache.hadoop.fs.Path;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -48,6 +49,23 @@ public final class MetricsLog {
             }
         }
         return log;
+    }
+
+    /** The rows so far (this run's and, when resumed, those before it), parsed. */
+    public List<JsonNode> rows() {
+        List<JsonNode> out = new ArrayList<>();
+        for (String line : lines) {
+            try {
+                out.add(JSON.readTree(line));
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return out;
+    }
+
+    public Path path() {
+        return dir.path(FILE);
     }
 
     public void append(String split, int epoch, long step, Map<String, ?> values) {
