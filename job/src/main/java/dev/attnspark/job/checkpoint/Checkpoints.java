@@ -188,6 +188,9 @@ public final class Checkpoints {
                 MessageDigest sha = sha256();
                 try (InputStream in = new DigestInputStream(fs.open(new Path(path, "model.zip")), sha)) {
                     java.nio.file.Files.copy(in, local, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                } catch (org.apache.hadoop.fs.ChecksumException e) {
+                    throw new IllegalArgumentException(path + "/model.zip is damaged: the file system's checksum "
+                            + "does not match at byte " + e.getPos(), e);
                 }
                 String actual = HexFormat.of().formatHex(sha.digest());
                 if (!actual.equals(state.modelSha256())) {

@@ -79,12 +79,12 @@ public final class Main {
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
-        String reason = reason(root);
+        String reason = reason(root, top);
         return reason == null || top.contains(reason) ? top : top + ": " + reason;
     }
 
     /** What an I/O error means, in words, for the exceptions whose message is only a path. */
-    private static String reason(Throwable t) {
+    private static String reason(Throwable t, String top) {
         String m = t.getMessage();
         String kind = t instanceof NoSuchFileException || t instanceof FileNotFoundException ? "no such file or folder"
                 : t instanceof AccessDeniedException ? "permission denied"
@@ -94,6 +94,11 @@ public final class Main {
         if (kind == null) {
             return m;
         }
-        return m == null || m.isBlank() || kind.equals(m) ? kind : m.contains(" ") ? m : kind + " (" + m + ")";
+        if (t instanceof NoSuchFileException n && n.getReason() != null) {
+            kind = n.getReason();
+            m = n.getFile();
+        }
+        return m == null || m.isBlank() || kind.equals(m) || top.contains(m) ? kind
+                : m.contains(" ") ? m : kind + " (" + m + ")";
     }
 }

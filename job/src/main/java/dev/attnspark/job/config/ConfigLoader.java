@@ -83,7 +83,7 @@ public final class ConfigLoader {
         } catch (java.io.FileNotFoundException e) {
             throw new ConfigException(path + ": no such configuration file", e);
         } catch (JsonProcessingException e) {
-            throw new ConfigException(path + ": not valid YAML: " + e.getOriginalMessage()
+            throw new ConfigException(path + ": not valid YAML: " + firstLine(e.getOriginalMessage()).strip()
                     + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ")" : ""), e);
         } catch (IOException e) {
             throw new ConfigException(path + ": cannot read (" + e.getMessage() + ")", e);
@@ -277,8 +277,24 @@ public final class ConfigLoader {
         if (Map.class.isAssignableFrom(type)) {
             return "expected a mapping of keys to values" + got;
         }
-        List<String> keys = YAML.getDeserializationConfig().introspect(YAML.constructType(type)).findProperties()
-                .stream().filter(p -> p.hasSetter() || p.hasField()).map(p -> p.getName()).toList();
+        Map<String, String> byField = new java.util.HashMap<>();
+        YAML.getDeserializationConfig().introspect(YAML.constructType(type)).findProperties().forEach(p -> {
+            if (p.getField() != null) {
+                byField.put(p.getField().getName(), p.getName());
+            }
+        });
+        List<String> keys = new java.util.ArrayList<>();
+        List<Class<?>> hierarchy = new java.util.ArrayList<>();
+        for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
+            hierarchy.add(0, c);
+        }
+        for (Class<?> c : hierarchy) {
+            for (java.lang.reflect.Field f : c.getDeclaredFields()) {
+                if (byField.containsKey(f.getName())) {
+                    keys.add(byField.get(f.getName()));
+                }
+            }
+        }
         return "this is a section, not a value" + got + "; set its keys instead: " + String.join(", ", keys);
     }
 

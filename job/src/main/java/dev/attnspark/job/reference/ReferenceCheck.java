@@ -84,6 +84,13 @@ public final class ReferenceCheck {
 
     /** Runs the check of {@code modelType} on the fixture folder {@code dir}. */
     public static Result run(String modelType, Path dir) throws IOException {
+        if (!MODEL_TYPES.contains(modelType)) {
+            throw new IllegalArgumentException("unknown model type '" + modelType + "'; known: "
+                    + String.join(", ", MODEL_TYPES));
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new NoSuchFileException(dir.toString(), null, "no such fixture folder");
+        }
         Map<String, INDArray> weights = readSafetensors(dir.resolve("model.safetensors"));
         Map<String, INDArray> io = readSafetensors(dir.resolve("io.safetensors"));
         Path configFile = dir.resolve("config.json");

@@ -110,11 +110,30 @@ public final class Trainer {
         } catch (IOException e) {
             throw new ConfigException("data.dataset_dir " + data + ": cannot read (" + e.getMessage() + ")", e);
         }
+        checkOutputDir(hadoop);
         if (!resume && !new Checkpoints(new RunDir(tc.outputDir, hadoop)).complete().isEmpty()) {
             throw new ConfigException("trainer.output_dir " + tc.outputDir + " already holds checkpoints; pass "
                     + "--resume to continue that run, or choose another trainer.output_dir");
         }
         SparkSetup.checkMaster(cfg.spark());
+    }
+
+    /** The run folder is a folder, or can become one: no file in its place or above it. */
+    private void checkOutputDir(Configuration hadoop) {
+        Path dir = new Path(cfg.trainer().outputDir);
+        try {
+            org.apache.hadoop.fs.FileSystem fs = dir.getFileSystem(hadoop);
+            for (Path p = dir; p != null; p = p.getParent()) {
+                if (fs.exists(p)) {
+                    if (!fs.getFileStatus(p).isDirectory()) {
+                        throw new ConfigException("trainer.output_dir " + dir + ": " + p + " is a file, not a folder");
+                    }
+                    return;
+                }
+            }
+        } catch (IOException e) {
+            throw new ConfigException("trainer.output_dir " + dir + ": cannot read (" + e.getMessage() + ")", e);
+        }
     }
 
     /** One run from Spark's start to its summary. */

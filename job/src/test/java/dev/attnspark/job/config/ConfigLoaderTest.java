@@ -80,6 +80,32 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void lightningStyleLoggerKeys() {
+        JobConfig c = load("--trainer.logger=TensorBoardLogger", "--trainer.logger.save_dir=logs",
+                "--trainer.logger.name=clm");
+        assertEquals("TensorBoardLogger", c.trainer().logger.classPath);
+        assertEquals("logs", c.trainer().logger.saveDir);
+        assertEquals("clm", c.trainer().logger.name);
+        assertThat(load("--trainer.logger=false").trainer().logger.enabled()).isFalse();
+        assertThat(load().trainer().logger.enabled()).as("on by default, as in Lightning").isTrue();
+        JobConfig lightning = ConfigLoader.bind(ConfigLoader.parse("task: perceiver-io-image-classifier\n"
+                + "data: {dataset: mnist, dataset_dir: x}\ntrainer:\n  logger:\n"
+                + "    class_path: lightning.pytorch.loggers.TensorBoardLogger\n"
+                + "    init_args: {save_dir: tb, name: mlm}\n", "lightning.yaml"), Tasks.ALL);
+        assertEquals("tb", lightning.trainer().logger.saveDir);
+        assertEquals("mlm", lightning.trainer().logger.name);
+    }
+
+    @Test
+    void wordsNotJavaInValueErrors() {
+        assertThat(error("--trainer.max_steps=3.5")).isEqualTo("bad value for 'trainer.max_steps': expected a whole "
+                + "number (got 3.5)");
+        assertThat(error("--model.encoder=5")).startsWith("bad value for 'model.encoder': this is a section, not a "
+                + "value (got 5); set its keys instead: image_shape, num_frequency_bands").doesNotContain("dev.attnspark");
+        assertThat(error("--optimizer.betas=0.9")).contains("expected a list");
+    }
+
+    @Test
     void secretsNeverReachTheResolvedConfig() {
         JobConfig c = load("--spark.conf.spark.hadoop.fs.s3a.secret.key=AKIAsecretvalue",
                 "--spark.conf.spark.hadoop.fs.s3a.access.key=AKIAaccess", "--spark.conf.spark.executor.memory=4g");
