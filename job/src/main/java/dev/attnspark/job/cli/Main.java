@@ -15,7 +15,7 @@ import java.io.UncheckedIOException;
 @Command(name = "attnspark", mixinStandardHelpOptions = true, version = "attnspark 0.1.0",
         description = "Train attention models (Perceiver IO, Perceiver AR, Fuyu) data-parallel on Apache Spark.",
         subcommands = {TrainCommand.class, EvaluateCommand.class, ReferenceCheckCommand.class,
-                MakeDigitsCommand.class, BenchmarkCommand.class, CommandLine.HelpCommand.class})
+                MakeDigitsCommand.class, BenchmarkCommand.class, PlotCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {
