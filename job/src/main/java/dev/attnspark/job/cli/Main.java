@@ -26,7 +26,7 @@ import java.nio.file.NotDirectoryException;
         footer = {"", "Every verb answers --help. Configuration keys and their defaults: "
                 + "train --config FILE --print_config; they are described in docs/configuration.md."},
         subcommands = {TrainCommand.class, EvaluateCommand.class, ReferenceCheckCommand.class,
-                MakeDigitsCommand.class, BenchmarkCommand.class, CommandLine.HelpCommand.class})
+                MakeDigitsCommand.class, BenchmarkCommand.class, PlotCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {
