@@ -2,6 +2,7 @@ package dev.attnspark.job.cli;
 
 import dev.attnspark.job.checkpoint.RunDir;
 import dev.attnspark.job.config.ConfigException;
+import dev.attnspark.job.config.HadoopConf;
 import dev.attnspark.job.train.log.Curves;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -34,7 +35,7 @@ final class PlotCommand implements Callable<Integer> {
             throw new ConfigException("--label: " + labels.size() + " names for " + inputs.size()
                     + " inputs; give one name per input, separated by commas");
         }
-        Configuration conf = new Configuration();
+        Configuration conf = HadoopConf.of(java.util.Map.of());
         List<Curves.Run> runs = new ArrayList<>();
         for (int i = 0; i < inputs.size(); i++) {
             runs.add(Curves.read(new Path(inputs.get(i)), labels == null ? null : labels.get(i), conf));

@@ -44,7 +44,9 @@ public final class ResumePolicy {
         ObjectNode base = checkpoint.deepCopy();
         dropRedacted(base);
         JobConfig have = ConfigLoader.bind(base, schema);
-        JobConfig want = ConfigLoader.bind(requested.deepCopy(), schema);
+        ObjectNode asked = requested.deepCopy();
+        dropRedacted(asked);
+        JobConfig want = ConfigLoader.bind(asked, schema);
         Map<String, JsonNode> a = flatten(have.tree()), b = flatten(want.tree());
         TreeSet<String> keys = new TreeSet<>(a.keySet());
         keys.addAll(b.keySet());

@@ -183,7 +183,7 @@ public final class Trainer {
                 });
                 step = Math.max(step, 0);
                 earlyStopping = new EarlyStopping(tc.earlyStopping, from.map(l -> l.state().earlyStopping()).orElse(null));
-                try (RunLog runLog = RunLog.open(runDir, from.isPresent() ? step : -1);
+                try (RunLog runLog = RunLog.open(runDir, tc.logger, from.isPresent() ? step : -1);
                      RoundWatchdog watchdog = new RoundWatchdog(sc, tc.roundTimeoutS)) {
                     log = runLog;
                     epochs(sc, watchdog);

@@ -88,10 +88,10 @@ class ConfigLoaderTest {
         assertEquals("clm", c.trainer().logger.name);
         assertThat(load("--trainer.logger=false").trainer().logger.enabled()).isFalse();
         assertThat(load().trainer().logger.enabled()).as("on by default, as in Lightning").isTrue();
-        JobConfig lightning = ConfigLoader.bind(ConfigLoader.parse("task: perceiver-io-image-classifier\n"
-                + "data: {dataset: mnist, dataset_dir: x}\ntrainer:\n  logger:\n"
-                + "    class_path: lightning.pytorch.loggers.TensorBoardLogger\n"
-                + "    init_args: {save_dir: tb, name: mlm}\n", "lightning.yaml"), Tasks.ALL);
+        ObjectNode tree = ConfigLoader.read(EXAMPLE);
+        ((ObjectNode) tree.get("trainer")).set("logger", ConfigLoader.parse("class_path: "
+                + "lightning.pytorch.loggers.TensorBoardLogger\ninit_args: {save_dir: tb, name: mlm}\n", "logger"));
+        JobConfig lightning = ConfigLoader.bind(tree, Tasks.ALL);
         assertEquals("tb", lightning.trainer().logger.saveDir);
         assertEquals("mlm", lightning.trainer().logger.name);
     }
@@ -101,7 +101,7 @@ class ConfigLoaderTest {
         assertThat(error("--trainer.max_steps=3.5")).isEqualTo("bad value for 'trainer.max_steps': expected a whole "
                 + "number (got 3.5)");
         assertThat(error("--model.encoder=5")).startsWith("bad value for 'model.encoder': this is a section, not a "
-                + "value (got 5); set its keys instead: image_shape, num_frequency_bands").doesNotContain("dev.attnspark");
+                + "value (got 5); set its keys instead: num_cross_attention_heads").contains("image_shape").doesNotContain("dev.attnspark");
         assertThat(error("--optimizer.betas=0.9")).contains("expected a list");
     }
 

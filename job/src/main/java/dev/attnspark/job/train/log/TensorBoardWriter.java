@@ -61,12 +61,17 @@ public final class TensorBoardWriter implements Closeable {
      * under {@code saveDir}, as in Lightning.
      */
     public static TensorBoardWriter open(Path saveDir, String name, Configuration conf) {
+        return open(saveDir, name, null, conf);
+    }
+
+    /** As {@link #open(Path, String, Configuration)}, in {@code version_<version>} (null: the next free one). */
+    public static TensorBoardWriter open(Path saveDir, String name, Integer version, Configuration conf) {
         Path root = name == null || name.isEmpty() ? saveDir : new Path(saveDir, name);
         Path file = null;
         try {
             FileSystem fs = rawFileSystem(root, conf);
             root = fs.makeQualified(root);
-            Path dir = new Path(root, "version_" + nextVersion(fs, root));
+            Path dir = new Path(root, "version_" + (version != null ? version : nextVersion(fs, root)));
             fs.mkdirs(dir);
             double now = System.currentTimeMillis() / 1000.0;
             file = new Path(dir, String.format("events.out.tfevents.%010d.%s", (long) now, hostname()));
