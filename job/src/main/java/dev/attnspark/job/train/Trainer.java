@@ -347,7 +347,7 @@ public final class Trainer {
 
         /** The run summary: time, steps, throughput, last and best validation, and where everything is. */
         private void summary(Result r) {
-            progress.line(String.format(Locale.ROOT, "summary: %d steps, %s wall time, %.1f samples/s while training",
+            progress.line(String.format(Locale.ROOT, "done: %d steps, %s wall time, %.1f samples/s while training",
                     r.steps(), Progress.format(r.wallTime()), r.samplesPerSec()));
             if (!r.lastValid().isEmpty()) {
                 StringBuilder last = new StringBuilder("  last validation:");

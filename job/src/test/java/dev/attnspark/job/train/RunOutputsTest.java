@@ -63,7 +63,7 @@ class RunOutputsTest {
 
         assertThat(out).contains("model perceiver-io-image-classifier:").contains("PerceiverEncoder")
                 .contains("PerceiverDecoder").contains("362,603 trainable params, 0 frozen")
-                .contains("epoch 0/5").contains("summary: 20 steps").contains("best validation: val_loss")
+                .contains("epoch 0/5").contains("done: 20 steps").contains("best validation: val_loss")
                 .contains("curves").contains("tensorboard").contains("best by val_loss");
 
         Path version = run.resolve("tb/version_0");
