@@ -20,6 +20,7 @@ public final class Evaluation {
     }
 
     private static <E> Map<String, Double> run(Task<E> task, JobConfig cfg, ComputationGraph net, PrintStream out) {
+        SparkSetup.checkMaster(cfg.spark());
         try (JavaSparkContext sc = SparkSetup.context(cfg.spark())) {
             int partitions = cfg.data().numPartitions > 0 ? cfg.data().numPartitions : 2 * sc.defaultParallelism();
             TaskData<E> data = task.data(sc, cfg, partitions, false);

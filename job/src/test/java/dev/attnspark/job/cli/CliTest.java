@@ -1,13 +1,11 @@
 package dev.attnspark.job.cli;
 
 import dev.attnspark.job.train.TestRuns;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import dev.attnspark.job.testing.ConsoleCapture;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -20,32 +18,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /** The verbs as users run them: exit codes, what they print, and that bad input leaves nothing behind. */
 class CliTest {
     static final Path FIXTURE = Path.of("src/test/resources/fixtures/perceiver-io-img-clf-mnist");
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream stdout;
-    private PrintStream stderr;
-
-    @BeforeEach
-    void capture() {
-        stdout = System.out;
-        stderr = System.err;
-        System.setOut(new PrintStream(out, true));
-        System.setErr(new PrintStream(err, true));
-    }
-
-    @AfterEach
-    void restore() {
-        System.setOut(stdout);
-        System.setErr(stderr);
-        stdout.print(out);
-        stderr.print(err);
-    }
+    @RegisterExtension
+    final ConsoleCapture console = new ConsoleCapture();
 
     @Test
     void referenceCheckPassesOnTheUpstreamFixtureAndFailsOnATamperedOne(@TempDir Path tmp) throws Exception {
         assertEquals(0, Main.run("reference-check", "--model-type", "perceiver-io-image-classifier",
                 "--dir", FIXTURE.toString()));
-        assertThat(out.toString()).contains("PASS: 156 tensors compared, 0 outside tolerance");
+        assertThat(console.out()).contains("PASS: 156 tensors compared, 0 outside tolerance");
 
         // the same fixture with one weight changed: outputs and gradients no longer match
         Path tampered = tmp.resolve("tampered");
@@ -60,14 +40,14 @@ class CliTest {
         Files.write(tampered.resolve("model.safetensors"), model);
         assertEquals(1, Main.run("reference-check", "--model-type", "perceiver-io-image-classifier",
                 "--dir", tampered.toString()));
-        assertThat(out.toString()).contains("FAIL");
+        assertThat(console.out()).contains("FAIL");
     }
 
     @Test
     void unknownModelTypeAndMissingFixtureAreOneLineErrors(@TempDir Path tmp) {
         assertEquals(2, Main.run("reference-check", "--model-type", "perceiver-io-image-classifier",
                 "--dir", tmp.resolve("nothing").toString()));
-        assertThat(err.toString()).contains("error:").contains("nothing");
+        assertThat(console.err()).contains("error:").contains("nothing");
     }
 
     @Test
@@ -78,7 +58,7 @@ class CliTest {
         Path run = tmp.resolve("run");
         int code = Main.run(trainArgs(digits, run, "--trainer.strategy=single").toArray(String[]::new));
         assertEquals(2, code);
-        assertThat(err.toString()).contains("error:").contains("train-images-idx3-ubyte.gz");
+        assertThat(console.err()).contains("error:").contains("train-images-idx3-ubyte.gz");
         assertThat(run).doesNotExist();
     }
 
@@ -87,7 +67,7 @@ class CliTest {
         int code = Main.run("train", "--config", TestRuns.EXAMPLE, "--model.encoder.num_cross_attn_layers=2",
                 "--trainer.output_dir=" + tmp.resolve("run"));
         assertEquals(2, code);
-        assertThat(err.toString()).contains("unknown configuration key 'model.encoder.num_cross_attn_layers'");
+        assertThat(console.err()).contains("unknown configuration key 'model.encoder.num_cross_attn_layers'");
     }
 
     @Test
@@ -96,9 +76,9 @@ class CliTest {
         Path run = tmp.resolve("run");
         assertEquals(0, Main.run(trainArgs(digits, run, "--trainer.strategy=single", "--trainer.max_steps=5")
                 .toArray(String[]::new)));
-        out.reset();
+        console.resetOut();
         assertEquals(0, Main.run("evaluate", "--checkpoint", run.toString(), "--spark.master=local[2]"));
-        assertThat(out.toString()).contains("Validate metric").contains("val_loss").contains("val_accuracy")
+        assertThat(console.out()).contains("Validate metric").contains("val_loss").contains("val_accuracy")
                 .contains("step 5");
     }
 
@@ -109,7 +89,7 @@ class CliTest {
         List<String> args = trainArgs(digits, run, "--trainer.strategy=single", "--trainer.max_steps=2");
         assertEquals(0, Main.run(args.toArray(String[]::new)));
         assertEquals(2, Main.run(args.toArray(String[]::new)));
-        assertThat(err.toString()).contains("already holds checkpoints").contains("--resume");
+        assertThat(console.err()).contains("already holds checkpoints").contains("--resume");
     }
 
     private static List<String> trainArgs(Path digits, Path run, String... extra) {

@@ -4,16 +4,15 @@ import dev.attnspark.datasets.DatasetException;
 import dev.attnspark.job.cli.Main;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import dev.attnspark.job.testing.ConsoleCapture;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -28,26 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /** metrics.jsonl of several runs drawn as one PNG, by the API and by the {@code plot} verb. */
 class CurvesTest {
     static final Configuration CONF = new Configuration();
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream stdout;
-    private PrintStream stderr;
-
-    @BeforeEach
-    void capture() {
-        stdout = System.out;
-        stderr = System.err;
-        System.setOut(new PrintStream(out, true));
-        System.setErr(new PrintStream(err, true));
-    }
-
-    @AfterEach
-    void restore() {
-        System.setOut(stdout);
-        System.setErr(stderr);
-        stdout.print(out);
-        stderr.print(err);
-    }
+    @RegisterExtension
+    final ConsoleCapture console = new ConsoleCapture();
 
     @Test
     void twoRunsMakeOnePngWithAPanelPerMetricAndAColourPerRun(@TempDir java.nio.file.Path tmp) throws Exception {
@@ -90,15 +71,15 @@ class CurvesTest {
         java.nio.file.Path png = tmp.resolve("plots/curves.png");
         assertEquals(0, Main.run("plot", a.toString(), b.resolve("metrics.jsonl").toString(),
                 "--out", png.toString(), "--label", "baseline,wider"));
-        assertThat(out.toString()).contains("wrote " + png);
+        assertThat(console.out()).contains("wrote " + png);
         BufferedImage image = ImageIO.read(png.toFile());
         assertEquals(1200, image.getWidth());
 
         java.nio.file.Path other = tmp.resolve("other.png");
         assertEquals(2, Main.run("plot", a.toString(), tmp.resolve("missing-run").toString(), "--out", other.toString()));
-        assertThat(err.toString()).contains("error: ").contains("missing-run");
+        assertThat(console.err()).contains("error: ").contains("missing-run");
         assertEquals(2, Main.run("plot", a.toString(), "--out", other.toString(), "--label", "x,y"));
-        assertThat(err.toString()).contains("error: --label: 2 names for 1 inputs");
+        assertThat(console.err()).contains("error: --label: 2 names for 1 inputs");
         try (Stream<java.nio.file.Path> files = Files.list(tmp)) {
             assertThat(files.map(p -> p.getFileName().toString())).doesNotContain("other.png");
         }
