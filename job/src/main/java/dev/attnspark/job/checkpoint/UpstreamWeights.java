@@ -34,6 +34,14 @@ public final class UpstreamWeights {
      * @throws IllegalArgumentException listing missing, unexpected and mis-shaped tensors, or disagreeing buffers
      */
     public static Report load(Map<String, INDArray> tensors, Model model, Map<String, INDArray> target, String source) {
+        return load(WeightSource.of(tensors), model, target, source);
+    }
+
+    /**
+     * Copies every tensor of {@code tensors} straight into its parameter view: with {@link SafetensorsFiles} one
+     * tensor at a time, so the weights are never in memory twice.
+     */
+    public static Report load(WeightSource tensors, Model model, Map<String, INDArray> target, String source) {
         Map<String, INDArray> buffers = model.buffers();
         Set<String> missing = new LinkedHashSet<>();
         for (ParamSpec s : model.parameters()) {
@@ -43,23 +51,24 @@ public final class UpstreamWeights {
         List<String> problems = new ArrayList<>();
         List<String> checked = new ArrayList<>();
         int loaded = 0;
-        for (Map.Entry<String, INDArray> e : tensors.entrySet()) {
-            String name = resolve(e.getKey(), target.keySet(), buffers.keySet());
+        for (String key : tensors.names()) {
+            String name = resolve(key, target.keySet(), buffers.keySet());
             if (name == null) {
-                unexpected.add(e.getKey());
+                unexpected.add(key);
                 continue;
             }
-            INDArray src = e.getValue();
+            long[] shape = tensors.shape(key);
             if (buffers.containsKey(name)) {
                 INDArray mine = buffers.get(name);
-                if (!Arrays.equals(mine.shape(), src.shape())) {
-                    problems.add("buffer " + e.getKey() + ": shape " + Arrays.toString(src.shape()) + ", model computes "
+                if (!Arrays.equals(mine.shape(), shape)) {
+                    problems.add("buffer " + key + ": shape " + Arrays.toString(shape) + ", model computes "
                             + Arrays.toString(mine.shape()));
                 } else {
-                    double diff = mine.castTo(DataType.FLOAT).sub(src.castTo(DataType.FLOAT)).amaxNumber().doubleValue();
+                    double diff = mine.castTo(DataType.FLOAT).sub(tensors.read(key).castTo(DataType.FLOAT))
+                            .amaxNumber().doubleValue();
                     if (diff > BUFFER_TOLERANCE) {
-                        problems.add("buffer " + e.getKey() + " differs from what the model computes (max |diff| "
-                                + diff + ")");
+                        problems.add("buffer " + key + " differs from what the model computes (max |diff| " + diff
+                                + ")");
                     }
                     checked.add(name);
                 }
@@ -67,12 +76,12 @@ public final class UpstreamWeights {
             }
             INDArray dst = target.get(name);
             missing.remove(name);
-            if (!Arrays.equals(dst.shape(), src.shape())) {
-                problems.add(e.getKey() + ": checkpoint shape " + Arrays.toString(src.shape()) + ", model shape "
+            if (!Arrays.equals(dst.shape(), shape)) {
+                problems.add(key + ": checkpoint shape " + Arrays.toString(shape) + ", model shape "
                         + Arrays.toString(dst.shape()));
                 continue;
             }
-            dst.assign(src.castTo(dst.dataType()));
+            tensors.copyInto(key, dst);
             loaded++;
         }
         if (!missing.isEmpty() || !unexpected.isEmpty() || !problems.isEmpty()) {

@@ -2,7 +2,8 @@ package dev.attnspark.job.model;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
+import org.nd4j.linalg.api.ops.impl.shape.OneHot;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -30,7 +31,13 @@ public final class Losses {
         }
     }
 
+    /** Logits rows scored at once: vocabulary x tokens never exists in more than a few copies of this size. */
+    static final long CHUNK_ELEMENTS = 1L << 22;
+
     /**
+     * In ND4J ops, a chunk of rows at a time: besides the logits and the gradient (if asked for) only chunk-sized
+     * temporaries exist, so a 262k vocabulary over thousands of tokens costs two copies, not four.
+     *
      * @param logits   [..., C]
      * @param labels   class ids with one value per logits row (any shape of that length), -100 to ignore
      * @param withGrad whether to compute the gradient of the mean loss
@@ -42,35 +49,41 @@ public final class Losses {
             throw new IllegalArgumentException("labels have " + labels.length() + " values for " + rows
                     + " rows of logits " + java.util.Arrays.toString(logits.shape()));
         }
-        INDArray l2 = logits.dup('c').reshape('c', rows, c);
-        long[] y = labels.castTo(DataType.LONG).dup('c').data().asLong();
-        INDArray probs = Nd4j.exec(new SoftMax(l2, l2.ulike(), 1))[0];
-        INDArray max = l2.max(1);
-        INDArray logSumExp = Transforms.log(Transforms.exp(l2.subColumnVector(max), false).sum(1), false).addi(max);
-        long[] argMax = l2.argMax(1).castTo(DataType.LONG).data().asLong();
+        DataType type = logits.dataType();
+        INDArray x = logits.reshape('c', rows, c);
+        INDArray y = labels.reshape('c', new long[] {rows}).castTo(DataType.DOUBLE);
+        INDArray bad = y.lt(0).castTo(DataType.DOUBLE).subi(y.eq(IGNORE_INDEX).castTo(DataType.DOUBLE))
+                .addi(y.gte(c).castTo(DataType.DOUBLE));
+        if (bad.sumNumber().doubleValue() > 0) {
+            long at = bad.argMax().getLong(0);
+            throw new IllegalArgumentException("label " + y.getLong(at) + " out of range [0, " + c + ") (use -100 to "
+                    + "ignore)");
+        }
+        INDArray d = withGrad ? Nd4j.createUninitialized(type, rows, c) : null;
         double sum = 0;
         long counted = 0, correct = 0;
-        INDArray keep = withGrad ? Nd4j.zeros(logits.dataType(), rows, 1) : null;
-        for (int i = 0; i < rows; i++) {
-            if (y[i] == IGNORE_INDEX) {
-                continue;
-            }
-            if (y[i] < 0 || y[i] >= c) {
-                throw new IllegalArgumentException("label " + y[i] + " out of range [0, " + c + ") (use -100 to ignore)");
-            }
-            sum += logSumExp.getDouble(i) - l2.getDouble(i, y[i]); // −log softmax, stable for any logits
-            counted++;
-            correct += argMax[i] == y[i] ? 1 : 0;
+        long chunk = Math.max(1, CHUNK_ELEMENTS / c);
+        for (long r0 = 0; r0 < rows; r0 += chunk) {
+            long r1 = Math.min(rows, r0 + chunk);
+            INDArray xc = x.get(NDArrayIndex.interval(r0, r1), NDArrayIndex.all());
+            INDArray yc = y.get(NDArrayIndex.interval(r0, r1));
+            INDArray keep = yc.neq(IGNORE_INDEX).castTo(type);
+            INDArray target = yc.castTo(type).muli(keep); // ignored rows point at class 0 and are then dropped
+            INDArray oneHot = Nd4j.exec(new OneHot(target.castTo(DataType.INT), (int) c, -1, 1.0, 0.0, type))[0];
+            INDArray shifted = xc.subColumnVector(xc.max(1));
+            INDArray logSumExp = Transforms.log(Transforms.exp(shifted, true).sum(1), false);
+            INDArray picked = shifted.mul(oneHot).sum(1);
+            sum += logSumExp.sub(picked).muli(keep).sumNumber().doubleValue(); // −log softmax, stable for any logits
+            counted += keep.sumNumber().longValue();
+            correct += xc.argMax(1).castTo(type).eq(target).castTo(type).muli(keep).sumNumber().longValue();
             if (withGrad) {
-                keep.putScalar(i, 0, 1.0);
-                probs.putScalar(i, y[i], probs.getDouble(i, y[i]) - 1.0);
+                d.get(NDArrayIndex.interval(r0, r1), NDArrayIndex.all()).assign(
+                        Transforms.exp(shifted.subiColumnVector(logSumExp), false).subi(oneHot).muliColumnVector(keep));
             }
         }
-        INDArray d = null;
         if (withGrad) {
-            d = probs.muliColumnVector(keep).divi(Math.max(counted, 1)).reshape(logits.shape());
+            d = d.divi(Math.max(counted, 1)).reshape(logits.shape());
         }
         return new CrossEntropy(sum, counted, correct, d);
     }
-
 }
