@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.slf4j.Logger;
@@ -260,10 +262,19 @@ public final class Checkpoints {
         }
         for (FileStatus s : fs.listStatus(dir)) {
             if (s.getPath().getName().startsWith(".tmp-")
-                    && s.getModificationTime() < System.currentTimeMillis() - 3_600_000L) {
+                    && lastWritten(fs, s) < System.currentTimeMillis() - 3_600_000L) {
                 fs.delete(s.getPath(), true); // left behind by a killed writer
             }
         }
+    }
+
+    /** When a folder's content was last written: its newest file (S3A gives every folder the time of the listing). */
+    private static long lastWritten(FileSystem fs, FileStatus folder) throws IOException {
+        long newest = -1;
+        for (RemoteIterator<LocatedFileStatus> files = fs.listFiles(folder.getPath(), true); files.hasNext(); ) {
+            newest = Math.max(newest, files.next().getModificationTime());
+        }
+        return newest >= 0 ? newest : folder.getModificationTime();
     }
 
     private static void write(FileSystem fs, Path p, String text) throws IOException {

@@ -6,18 +6,22 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Set;
 import java.util.UUID;
 
 /**
  * A run's output folder on any Hadoop file system. Files are replaced atomically (written beside the target, then
- * renamed over it), so a reader never sees half a file.
+ * renamed over it; on S3 put whole), so a reader never sees half a file.
  */
 public final class RunDir {
+    /** File systems whose objects appear whole at close and whose rename is a copy. */
+    private static final Set<String> OBJECT_STORES = Set.of("s3a");
     private final Path root;
     private final Configuration conf;
 
@@ -80,11 +84,25 @@ public final class RunDir {
         void write(OutputStream out) throws IOException;
     }
 
-    /** Writes {@code target} through a temporary file in the same folder and renames it into place. */
+    /**
+     * Writes {@code target} through a temporary file in the same folder and renames it into place. On S3 the content
+     * is put as the object itself instead: S3 has no atomic rename (FileContext's overwriting rename is a delete and
+     * a copy there, with a moment without the file), but an object appears whole, replacing the old one, only when
+     * its upload completes at close. The content is assembled in memory first, so that a writer failing half-way
+     * uploads nothing.
+     */
     public void writeAtomically(Path target, Writer writer) {
         Path tmp = new Path(target.getParent(), "." + target.getName() + "." + UUID.randomUUID() + ".tmp");
         try {
             FileSystem fs = target.getFileSystem(conf);
+            if (OBJECT_STORES.contains(fs.getScheme())) {
+                ByteArrayOutputStream content = new ByteArrayOutputStream();
+                writer.write(content);
+                try (OutputStream out = fs.create(target, true)) {
+                    content.writeTo(out);
+                }
+                return;
+            }
             fs.mkdirs(target.getParent());
             try (OutputStream out = fs.create(tmp, false)) {
                 writer.write(out);

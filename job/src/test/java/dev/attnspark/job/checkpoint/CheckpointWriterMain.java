@@ -12,10 +12,17 @@ import org.nd4j.linalg.api.buffer.DataType;
 
 import java.util.List;
 
-/** Writes checkpoints of a biggish model at steps 1, 2, 3, ... until killed (the process a test kills mid-write). */
+/**
+ * Writes checkpoints of a biggish model at steps 1, 2, 3, ... until killed (the process a test kills mid-write).
+ * Arguments: run folder, latent channels, first step, then any {@code key=value} Hadoop settings.
+ */
 public final class CheckpointWriterMain {
     public static void main(String[] args) {
-        Checkpoints checkpoints = new Checkpoints(new RunDir(args[0], new Configuration()));
+        Configuration conf = new Configuration();
+        for (int i = 3; i < args.length; i++) {
+            conf.set(args[i].substring(0, args[i].indexOf('=')), args[i].substring(args[i].indexOf('=') + 1));
+        }
+        Checkpoints checkpoints = new Checkpoints(new RunDir(args[0], conf));
         ComputationGraph net = network(Integer.parseInt(args[1]));
         for (int step = Integer.parseInt(args[2]); ; step++) {
             checkpoints.save(net, 0, step, step, "task: test\n", 100);

@@ -50,6 +50,24 @@ class CheckpointsTest {
     }
 
     @Test
+    void hiddenFoldersOfKilledWritersAreRemovedOnceTheirFilesAreAnHourOld(@TempDir java.nio.file.Path tmp)
+            throws Exception {
+        ComputationGraph net = CheckpointWriterMain.network(8);
+        Checkpoints c = new Checkpoints(new RunDir(tmp.toString(), CONF));
+        c.save(net, 0, 1, 1, "", 5);
+        java.nio.file.Path dir = tmp.resolve(Checkpoints.DIR);
+        java.nio.file.Path fresh = java.nio.file.Files.createDirectories(dir.resolve(".tmp-step-00000002-a"));
+        java.nio.file.Files.writeString(fresh.resolve("model.zip"), "half");
+        java.nio.file.Path old = java.nio.file.Files.createDirectories(dir.resolve(".tmp-step-00000002-b"));
+        java.nio.file.Files.writeString(old.resolve("model.zip"), "half");
+        // the folder itself looks new, as every folder does on S3A; its file is two hours old
+        assertTrue(old.resolve("model.zip").toFile().setLastModified(System.currentTimeMillis() - 7_200_000L));
+        c.save(net, 0, 3, 3, "", 5);
+        assertThat(dir.toFile().list()).containsExactlyInAnyOrder("step-00000001", "step-00000003",
+                ".tmp-step-00000002-a");
+    }
+
+    @Test
     void writerKilledMidWriteLeavesThePreviousCheckpointInCharge(@TempDir java.nio.file.Path tmp) throws Exception {
         killWriterMidWrite(tmp.resolve("run").toString(), CONF, tmp);
     }

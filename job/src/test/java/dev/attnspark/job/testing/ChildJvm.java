@@ -6,12 +6,19 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** Starts a class of this project in a separate JVM with the test JVM's classpath and flags (for kill -9 tests). */
 public final class ChildJvm {
     private ChildJvm() {}
 
     public static Process start(Path log, String mainClass, String... args) throws IOException {
+        return start(log, Map.of(), mainClass, args);
+    }
+
+    /** As {@link #start(Path, String, String...)}, with {@code env} added to the child's environment. */
+    public static Process start(Path log, Map<String, String> env, String mainClass, String... args)
+            throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -23,7 +30,9 @@ public final class ChildJvm {
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(mainClass);
         cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(env);
+        return pb.start();
     }
 
     /** Kills the process as {@code kill -9} would and waits for it to be gone. */
