@@ -69,7 +69,7 @@ public final class ConfigLoader {
      */
     public static ObjectNode read(String path) {
         Path p = new Path(path);
-        Configuration hadoop = new Configuration();
+        Configuration hadoop = HadoopConf.of(Map.of());
         try (InputStream in = (p.toUri().getScheme() == null ? FileSystem.getLocal(hadoop) : p.getFileSystem(hadoop))
                 .open(p)) {
             JsonNode node = YAML.readTree(in);

@@ -223,6 +223,20 @@ class S3Test {
                     .contains("org.apache.hadoop.fs.s3a.S3AFileSystem") // S3A's DEBUG lines
                     .doesNotContain(S3Server.SECRET_KEY).doesNotContain(S3Server.ACCESS_KEY);
         }
+
+        // and through the verbs, as a user continues and evaluates a run on S3: the redacted keys in its config.yaml
+        // are not used; the S3 settings are given again, as they would be in spark-defaults.conf
+        List<String> s3 = new ArrayList<>();
+        server.s3aSettings().forEach((k, v) -> s3.add("--spark.conf.spark.hadoop." + k + "=" + v));
+        List<String> resume = new ArrayList<>(List.of("train", "--resume", "--trainer.output_dir=" + run,
+                "--trainer.max_steps=12"));
+        resume.addAll(s3);
+        assertEquals(0, dev.attnspark.job.cli.Main.run(resume.toArray(String[]::new)));
+        fs = s3("").getFileSystem(conf);
+        assertThat(checkpointNames(fs, run)).contains("step-00000012");
+        List<String> evaluate = new ArrayList<>(List.of("evaluate", "--checkpoint", run));
+        evaluate.addAll(s3);
+        assertEquals(0, dev.attnspark.job.cli.Main.run(evaluate.toArray(String[]::new)));
     }
 
     /** The small model of the tests, reading {@code mnist} and writing {@code run}, S3 settings as Spark properties. */

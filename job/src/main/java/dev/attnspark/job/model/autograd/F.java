@@ -145,6 +145,86 @@ public final class F {
         return r[0];
     }
 
+    /**
+     * Rows of a [N, C] table at integer {@code rows} of any shape S: [S..., C], as {@code nn.Embedding} or
+     * {@code table[rows]}. The backward pass adds each output row's gradient into its table row (a scatter-add:
+     * repeated ids add up), so a token embedding costs no [tokens, vocabulary] one-hot matrix.
+     */
+    public static Var gatherRows(Var table, INDArray rows) {
+        Tape t = table.tape();
+        long n = table.size(0), c = table.size(1);
+        INDArray idx = rows.reshape('c', new long[] {rows.length()}).castTo(DataType.INT);
+        if (idx.length() > 0 && (idx.minNumber().longValue() < 0 || idx.maxNumber().longValue() >= n)) {
+            throw new IllegalArgumentException("gatherRows: ids must be in [0, " + n + "), got "
+                    + idx.minNumber() + ".." + idx.maxNumber());
+        }
+        INDArray y = Nd4j.exec(new org.nd4j.linalg.api.ops.impl.shape.Gather(table.value, idx, 0))[0];
+        Var[] r = new Var[1];
+        r[0] = t.result(y.reshape('c', withLast(append(rows.shape(), 1), c)), () -> {
+            if (table.requiresGrad) {
+                INDArray dy = contiguous(r[0].grad).reshape('c', idx.length(), c);
+                INDArray target = Tape.gradBuffer(table);
+                var add = new org.nd4j.linalg.api.ops.impl.scatter.ScatterAdd(target, idx, dy);
+                add.addOutputArgument(target); // in place, into the parameter's gradient view
+                Nd4j.exec(add);
+            }
+        }, table);
+        return r[0];
+    }
+
+    /** {@code x[..., from:to, ...]} along {@code dim} (a copy). Backward puts the gradient into that range. */
+    public static Var slice(Var x, int dim, long from, long to) {
+        Tape t = x.tape();
+        org.nd4j.linalg.indexing.INDArrayIndex[] at = range(x.shape(), dim, from, to);
+        Var[] r = new Var[1];
+        r[0] = t.result(x.value.get(at).dup('c'), () -> {
+            INDArray d = Nd4j.zeros(x.value.dataType(), x.shape());
+            d.get(at).assign(r[0].grad);
+            Tape.accumulate(x, d);
+        }, x);
+        return r[0];
+    }
+
+    /** The inputs joined along {@code dim}, as {@code torch.cat}. Backward hands each input its part. */
+    public static Var concat(int dim, Var... xs) {
+        Tape t = xs[0].tape();
+        INDArray[] values = new INDArray[xs.length];
+        for (int i = 0; i < xs.length; i++) {
+            values[i] = xs[i].value;
+        }
+        Var[] r = new Var[1];
+        r[0] = t.result(Nd4j.concat(dim, values), () -> {
+            long from = 0;
+            for (Var x : xs) {
+                long to = from + x.size(dim);
+                if (x.requiresGrad) {
+                    Tape.accumulate(x, r[0].grad.get(range(r[0].shape(), dim, from, to)).dup('c'));
+                }
+                from = to;
+            }
+        }, xs);
+        return r[0];
+    }
+
+    private static org.nd4j.linalg.indexing.INDArrayIndex[] range(long[] shape, int dim, long from, long to) {
+        if (from < 0 || to > shape[dim] || from >= to) {
+            throw new IllegalArgumentException("slice " + from + ":" + to + " of dimension " + dim + " of "
+                    + Arrays.toString(shape));
+        }
+        org.nd4j.linalg.indexing.INDArrayIndex[] at = new org.nd4j.linalg.indexing.INDArrayIndex[shape.length];
+        for (int i = 0; i < shape.length; i++) {
+            at[i] = i == dim ? org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to)
+                    : org.nd4j.linalg.indexing.NDArrayIndex.all();
+        }
+        return at;
+    }
+
+    private static long[] append(long[] s, long last) {
+        long[] r = Arrays.copyOf(s, s.length + 1);
+        r[s.length] = last;
+        return r;
+    }
+
     /** Inverted dropout with drop probability {@code p}; the identity outside training or when p is 0. */
     public static Var dropout(Var x, double p) {
         Tape t = x.tape();

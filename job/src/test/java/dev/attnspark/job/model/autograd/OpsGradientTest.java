@@ -29,6 +29,11 @@ class OpsGradientTest {
 
     /** Inputs by name; "p." names are parameters (gradient accumulated into views), the rest tape inputs. */
     private static void check(Map<String, INDArray> inputs, Function<Map<String, Var>, Var> f) {
+        check(inputs, f, false);
+    }
+
+    /** With {@code training}, dropout is on: every evaluation draws the same masks from the same seed. */
+    private static void check(Map<String, INDArray> inputs, Function<Map<String, Var>, Var> f, boolean training) {
         Nd4j.getRandom().setSeed(3);
         Map<String, INDArray> grads = new HashMap<>();
         inputs.forEach((k, v) -> grads.put(k, v.ulike().assign(0)));
@@ -47,7 +52,7 @@ class OpsGradientTest {
         };
         INDArray weight;
         Map<String, Var> tapeInputs = new HashMap<>();
-        try (Tape t = new Tape(false, true, src)) {
+        try (Tape t = new Tape(training, true, src)) {
             inputs.forEach((k, v) -> tapeInputs.put(k, k.startsWith("p.") ? t.param(k) : t.input(v)));
             Var out = f.apply(tapeInputs);
             weight = Nd4j.rand(DataType.DOUBLE, out.shape()).subi(0.5);
@@ -66,9 +71,9 @@ class OpsGradientTest {
                 long i = (long) (rnd.nextDouble() * x.length());
                 double orig = x.getDouble(i);
                 x.putScalar(i, orig + eps);
-                double plus = loss(inputs, f, weight);
+                double plus = loss(inputs, f, weight, training);
                 x.putScalar(i, orig - eps);
-                double minus = loss(inputs, f, weight);
+                double minus = loss(inputs, f, weight, training);
                 x.putScalar(i, orig);
                 double numeric = (plus - minus) / (2 * eps);
                 double analytic = grads.get(in.getKey()).getDouble(i);
@@ -79,7 +84,9 @@ class OpsGradientTest {
         }
     }
 
-    private static double loss(Map<String, INDArray> inputs, Function<Map<String, Var>, Var> f, INDArray weight) {
+    private static double loss(Map<String, INDArray> inputs, Function<Map<String, Var>, Var> f, INDArray weight,
+                               boolean training) {
+        Nd4j.getRandom().setSeed(3);
         Tape.ParamSource src = new Tape.ParamSource() {
             public INDArray value(String name) {
                 return inputs.get(name);
@@ -93,7 +100,7 @@ class OpsGradientTest {
                 return null;
             }
         };
-        try (Tape t = Tape.inference(src)) {
+        try (Tape t = new Tape(training, false, src)) {
             Map<String, Var> vars = new HashMap<>();
             inputs.forEach((k, v) -> vars.put(k, k.startsWith("p.") ? t.param(k) : t.constant(v)));
             return f.apply(vars).value().mul(weight).sumNumber().doubleValue();
@@ -139,5 +146,24 @@ class OpsGradientTest {
     @Test
     void expandBatchAndReshape() {
         check(Map.of("p.q", randn(3, 4)), v -> F.reshape(F.gelu(F.expandBatch(v.get("p.q"), 2)), 2, 12));
+    }
+
+    @Test
+    void gatherRowsAddsRepeatedIdsGradients() {
+        INDArray ids = Nd4j.createFromArray(new long[][] {{3, 1, 3}, {0, 3, 4}}); // id 3 three times
+        check(Map.of("p.table", randn(5, 4)), v -> F.gelu(F.gatherRows(v.get("p.table"), ids)));
+        check(Map.of("table", randn(5, 4)), v -> F.gelu(F.gatherRows(v.get("table"), ids)));
+    }
+
+    @Test
+    void sliceAndConcat() {
+        check(Map.of("a", randn(2, 5, 3), "p.b", randn(2, 2, 3)), v -> F.gelu(F.concat(1,
+                F.slice(v.get("a"), 1, 1, 4), v.get("p.b"), F.slice(v.get("a"), 1, 0, 1))));
+    }
+
+    @Test
+    void dropoutBackwardUsesTheForwardMask() {
+        check(Map.of("x", randn(4, 6), "p.w", randn(3, 6)),
+                v -> F.linear(F.dropout(F.gelu(v.get("x")), 0.4), v.get("p.w"), null), true);
     }
 }
