@@ -37,9 +37,19 @@ public final class AclImdb {
 
     private AclImdb() {}
 
-    /** Whether {@code dir} is an aclImdb tree: it has a {@code train} or {@code test} folder. */
+    /**
+     * Whether {@code dir} is an aclImdb tree: it has one of the review folders ({@code train/neg}, ...); a bare
+     * {@code train/} is not enough (Hugging Face's {@code save_to_disk} makes one too).
+     */
     static boolean isTree(Path dir, FileSystem fs) throws IOException {
-        return isDir(fs, new Path(dir, "train")) || isDir(fs, new Path(dir, "test"));
+        for (Imdb.Split split : Imdb.Split.values()) {
+            for (String folder : folders(split)) {
+                if (isDir(fs, new Path(dir, folder))) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static boolean isDir(FileSystem fs, Path p) throws IOException {

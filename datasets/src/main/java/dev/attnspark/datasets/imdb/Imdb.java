@@ -25,7 +25,7 @@ import java.util.TreeSet;
  * <li>the original tree: the {@code aclImdb} folder itself, or a folder holding {@code aclImdb/} ({@link AclImdb});</li>
  * <li>Hugging Face's: files with {@code text} and {@code label} columns (neg 0, pos 1, unsupervised -1) named by
  *     split ({@code plain_text/train-00000-of-00001.parquet}, {@code test.parquet}, {@code unsupervised.jsonl},
- *     ...), in Parquet, CSV or JSON, up to four folders down ({@link TextTable}).</li>
+ *     ..., or in a folder named by split), in Parquet, CSV or JSON, up to four folders down ({@link TextTable}).</li>
  * </ul>
  * Splits as perceiver-io's {@code ImdbDataModule} ({@code perceiver/data/text/imdb.py}): classification trains on
  * {@code train}, the masked language model on {@code unsupervised} (labels dropped), both validate on {@code test}.
@@ -53,14 +53,24 @@ public final class Imdb {
             return hfName;
         }
 
-        /** Whether a data file's name (tokens between '-', '_' and '.') names this split; "unsup" too for unsupervised. */
-        boolean names(String fileName) {
+        /**
+         * Whether a data file is of this split: a token of its name (between '-', '_' and '.') or its folder (when
+         * below {@code data.dataset_dir}) is the split's name, or "unsup" for unsupervised.
+         */
+        boolean names(String fileName, String folder) {
+            if (folder != null && isName(folder.toLowerCase(Locale.ROOT))) {
+                return true;
+            }
             for (String token : fileName.toLowerCase(Locale.ROOT).split("[-_.\\s]+")) {
-                if (token.equals(hfName) || (this == UNSUPERVISED && token.equals("unsup"))) {
+                if (isName(token)) {
                     return true;
                 }
             }
             return false;
+        }
+
+        private boolean isName(String token) {
+            return token.equals(hfName) || (this == UNSUPERVISED && token.equals("unsup"));
         }
     }
 
@@ -111,7 +121,9 @@ public final class Imdb {
         List<FileStatus> candidates = new ArrayList<>();
         collect(fs, dir, 0, candidates);
         candidates.sort(Comparator.comparing(s -> s.getPath().toString()));
-        List<FileStatus> mine = candidates.stream().filter(s -> split.names(s.getPath().getName())).toList();
+        List<FileStatus> mine = candidates.stream().filter(s -> split.names(s.getPath().getName(),
+                s.getPath().getParent().toUri().getPath().equals(dir.toUri().getPath()) ? null
+                        : s.getPath().getParent().getName())).toList();
         if (mine.isEmpty()) {
             if (candidates.isEmpty()) {
                 throw new DatasetException(dir + ": no IMDb dataset (neither an aclImdb tree with {train,test}/{neg,pos}"
@@ -120,7 +132,7 @@ public final class Imdb {
             }
             throw new DatasetException(dir + ": no file for the " + split.hfName() + " split (found "
                     + String.join(", ", candidates.stream().map(s -> relative(dir, s.getPath())).toList())
-                    + "); its files must have '" + split.hfName() + "' in their names");
+                    + "); its files must have '" + split.hfName() + "' in their names or be in a folder of that name");
         }
         Set<String> folders = new TreeSet<>();
         Set<String> extensions = new LinkedHashSet<>();
@@ -180,15 +192,15 @@ public final class Imdb {
     }
 
     /**
-     * A located split as an RDD in reading order. aclImdb files are spread over {@code numPartitions} shards; tables
-     * are split as Spark SQL splits them (by file and row group), {@code numPartitions} being ignored.
+     * A located split as an RDD in reading order, in {@code numPartitions} shards (aclImdb: of files; tables: at least
+     * Spark SQL's file splits, spread further in order by a shuffle if fewer).
      */
     public static JavaRDD<TextExample> rdd(JavaSparkContext sc, Source source, int numPartitions) {
         String what = "the IMDb " + source.split().hfName() + " split";
         return switch (source.layout()) {
             case ACL_IMDB -> AclImdb.rdd(sc, source.files(), numPartitions);
             case TABLES -> TextTable.rdd(sc, source.files(), source.format(),
-                    source.split() == Split.UNSUPERVISED ? null : new int[] {0, 1}, what);
+                    source.split() == Split.UNSUPERVISED ? null : new int[] {0, 1}, what, numPartitions);
         };
     }
 

@@ -5,6 +5,7 @@ import dev.attnspark.datasets.io.HadoopFiles;
 import dev.attnspark.datasets.text.TextExample;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.DataFrameReader;
@@ -14,6 +15,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
+import scala.Tuple2;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,8 +29,9 @@ import static org.apache.spark.sql.functions.lit;
 /**
  * Text with labels in Parquet, CSV or JSON files (Hugging Face's layout: columns {@code text} and {@code label}),
  * read by Spark SQL's own readers. Each file is read on its own and the files joined in name order, which keeps the
- * rows in file order (Spark would otherwise pack several files into partitions by size). The driver checks each
- * file's columns; executors check each row.
+ * rows in file order (Spark would otherwise pack several files into partitions by size); asked for more partitions
+ * than Spark's file splits give, the rows are spread over them in order. The driver checks each file's columns;
+ * executors check each row.
  */
 public final class TextTable {
     /** The file formats read, by Spark SQL's data source of the same name. */
@@ -63,9 +66,11 @@ public final class TextTable {
      *               {@code label} column are unlabelled ({@link TextExample#NO_LABEL})
      * @param what   what the files hold, for messages ("the train split")
      */
-    static JavaRDD<TextExample> rdd(JavaSparkContext sc, List<String> files, Format format, int[] labels, String what) {
-        SparkSession spark = SparkSession.builder().config(sc.getConf()).getOrCreate();
+    static JavaRDD<TextExample> rdd(JavaSparkContext sc, List<String> files, Format format, int[] labels, String what,
+                                    int numPartitions) {
+        SparkSession spark = SparkSession.builder().getOrCreate(); // over the running SparkContext
         List<JavaRDD<TextExample>> parts = new ArrayList<>();
+        List<Dataset<Row>> tables = new ArrayList<>();
         boolean anyRows = false;
         for (String file : files) {
             Dataset<Row> df = load(spark, file, format, sc.hadoopConfiguration());
@@ -83,6 +88,7 @@ public final class TextTable {
             }
             Dataset<Row> rows = df.select(col("text"), hasLabel ? col("label").cast("string") : lit(null).cast("string"));
             anyRows |= !rows.isEmpty();
+            tables.add(rows);
             parts.add(rows.toJavaRDD().map(r -> example(r, file, labels)));
         }
         if (!anyRows) {
@@ -93,7 +99,35 @@ public final class TextTable {
         for (int i = 1; i < parts.size(); i++) {
             out = out.union(parts.get(i));
         }
-        return out;
+        if (numPartitions <= out.getNumPartitions()) {
+            return out;
+        }
+        long n = tables.stream().mapToLong(Dataset::count).sum(); // from Parquet footers; a scan for CSV and JSON
+        return out.zipWithIndex().mapToPair(t -> new Tuple2<>(t._2(), t._1()))
+                .repartitionAndSortWithinPartitions(new ByIndex(numPartitions, n)).values();
+    }
+
+    /** Rows {@code [n p / parts, n (p + 1) / parts)} to partition {@code p}: more shards, the same order. */
+    private static final class ByIndex extends Partitioner {
+        private static final long serialVersionUID = 1L;
+        private final int parts;
+        private final long n;
+
+        ByIndex(int parts, long n) {
+            this.parts = parts;
+            this.n = Math.max(1, n);
+        }
+
+        @Override
+        public int numPartitions() {
+            return parts;
+        }
+
+        @Override
+        public int getPartition(Object key) {
+            long i = (Long) key;
+            return (int) Math.min(parts - 1, i * parts / n);
+        }
     }
 
     private static Dataset<Row> load(SparkSession spark, String file, Format format, Configuration conf) {
@@ -109,8 +143,8 @@ public final class TextTable {
         }
         try {
             return reader.load(file);
-        } catch (RuntimeException e) {
-            throw new DatasetException(file + ": not readable as " + format + " (" + firstLine(e) + ")", e);
+        } catch (Exception e) { // Spark's SparkException is checked, though Scala throws it undeclared
+            throw new DatasetException(file + ": not readable as " + format + " (" + reason(e) + ")", e);
         }
     }
 
@@ -181,8 +215,13 @@ public final class TextTable {
         return "\"" + (text.length() > 40 ? text.substring(0, 40) + "..." : text) + "\"";
     }
 
-    private static String firstLine(Throwable e) {
-        String m = String.valueOf(e.getMessage());
+    /** The first line of the innermost cause's message: Spark's outer ones are about jobs and stages. */
+    private static String reason(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String m = String.valueOf(t.getMessage());
         int nl = m.indexOf('\n');
         return nl < 0 ? m : m.substring(0, nl);
     }
