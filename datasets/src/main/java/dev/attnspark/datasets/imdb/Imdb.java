@@ -125,6 +125,10 @@ public final class Imdb {
                 s.getPath().getParent().toUri().getPath().equals(dir.toUri().getPath()) ? null
                         : s.getPath().getParent().getName())).toList();
         if (mine.isEmpty()) {
+            if (candidates.isEmpty() && fs.exists(new Path(dir, "aclImdb_v1.tar.gz"))) {
+                throw new DatasetException(dir + ": aclImdb_v1.tar.gz is not read as an archive; extract it there "
+                        + "(tar xzf aclImdb_v1.tar.gz) to get the aclImdb folder");
+            }
             if (candidates.isEmpty()) {
                 throw new DatasetException(dir + ": no IMDb dataset (neither an aclImdb tree with {train,test}/{neg,pos}"
                         + "/*.txt nor Parquet, CSV or JSON files named by split, such as "

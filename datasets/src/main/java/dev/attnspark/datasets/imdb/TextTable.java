@@ -84,7 +84,7 @@ public final class TextTable {
             }
             checkType(file, df, "text", false);
             if (hasLabel) {
-                checkType(file, df, "label", format == Format.CSV);
+                checkType(file, df, "label", format != Format.PARQUET); // CSV reads strings, JSON may hold "1"
             }
             Dataset<Row> rows = df.select(col("text"), hasLabel ? col("label").cast("string") : lit(null).cast("string"));
             anyRows |= !rows.isEmpty();

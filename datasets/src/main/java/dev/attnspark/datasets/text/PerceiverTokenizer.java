@@ -26,8 +26,8 @@ import java.util.Arrays;
  * <li>Decoding joins the bytes of all tokens, writes specials as their names unless skipped, and replaces invalid
  *     UTF-8 as Python's {@code bytes.decode("utf-8", errors="replace")} ({@code convert_tokens_to_string}): one
  *     U+FFFD per maximal invalid subpart. Java's own decoder differs on encoded surrogates (ED A0..BF), hence
- *     {@link #decodeUtf8}. HF's optional {@code clean_up_tokenization_spaces} (" ." to ".", on by default in
- *     transformers 4.28) is not applied: decoding is the exact inverse of encoding.</li>
+ *     {@link #decodeUtf8}. HF's {@code clean_up_tokenization_spaces} (" ." to ".", the default before
+ *     transformers 4.45) only on request: by default decoding is the exact inverse of encoding.</li>
  * </ul>
  */
 public final class PerceiverTokenizer {
@@ -169,6 +169,21 @@ public final class PerceiverTokenizer {
     private static boolean isWhitespace(int id) {
         int b = id - NUM_SPECIAL_TOKENS;
         return b >= 0 && b < 128 && WHITESPACE.indexOf(b) >= 0;
+    }
+
+    /**
+     * The text of {@code ids}, as HF's {@code decode(ids, skip_special_tokens, clean_up_tokenization_spaces)}: with
+     * {@code cleanUpTokenizationSpaces} the spaces before punctuation and English contractions are removed
+     * ({@code PreTrainedTokenizerBase.clean_up_tokenization}).
+     */
+    public static String decode(int[] ids, boolean skipSpecialTokens, boolean cleanUpTokenizationSpaces) {
+        String text = decode(ids, skipSpecialTokens);
+        if (!cleanUpTokenizationSpaces) {
+            return text;
+        }
+        return text.replace(" .", ".").replace(" ?", "?").replace(" !", "!").replace(" ,", ",")
+                .replace(" ' ", "'").replace(" n't", "n't").replace(" 'm", "'m").replace(" 's", "'s")
+                .replace(" 've", "'ve").replace(" 're", "'re");
     }
 
     /** The text of {@code ids}; specials are written as their names ("[CLS]") unless {@code skipSpecialTokens}. */

@@ -120,6 +120,9 @@ class ImdbTest {
         Path empty = Files.createDirectories(tmp.resolve("empty"));
         assertThatThrownBy(() -> Imdb.locate(empty.toString(), Imdb.Split.TEST, CONF))
                 .isInstanceOf(DatasetException.class).hasMessageContaining("empty: no IMDb dataset");
+        Files.write(empty.resolve("aclImdb_v1.tar.gz"), new byte[] {0x1f, (byte) 0x8b});
+        assertThatThrownBy(() -> Imdb.locate(empty.toString(), Imdb.Split.TEST, CONF))
+                .isInstanceOf(DatasetException.class).hasMessageContaining("extract it");
     }
 
     @Test

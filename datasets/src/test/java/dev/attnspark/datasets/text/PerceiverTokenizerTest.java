@@ -120,6 +120,13 @@ class PerceiverTokenizerTest {
     }
 
     @Test
+    void huggingFaceCleanUpOnlyOnRequest() {
+        int[] ids = PerceiverTokenizer.encode("It is n't bad , is it ? I 'm sure .", true);
+        assertThat(PerceiverTokenizer.decode(ids, true)).isEqualTo("It is n't bad , is it ? I 'm sure .");
+        assertThat(PerceiverTokenizer.decode(ids, true, true)).isEqualTo("It isn't bad, is it? I'm sure.");
+    }
+
+    @Test
     void unpairedSurrogatesCannotBeEncoded() {
         assertThatThrownBy(() -> PerceiverTokenizer.encode("a\ud800b", false))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("surrogate");
