@@ -40,7 +40,9 @@ class ImdbTest {
     @BeforeAll
     static void spark() {
         sc = new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("imdb-test")
-                .set("spark.ui.enabled", "false").set("spark.sql.shuffle.partitions", "2"));
+                .set("spark.ui.enabled", "false").set("spark.sql.shuffle.partitions", "2")
+                // tiny tables: interpreting beats compiling generated code
+                .set("spark.sql.codegen.wholeStage", "false").set("spark.sql.codegen.factoryMode", "NO_CODEGEN"));
         spark = SparkSession.builder().config(sc.getConf()).getOrCreate();
     }
 
