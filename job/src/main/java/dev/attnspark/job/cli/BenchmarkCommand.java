@@ -32,7 +32,8 @@ import java.util.concurrent.Callable;
         description = {"Time training steps of a configuration's model in one JVM, on random data of the right shape "
         + "(as the PyTorch peer benchmark of docs/benchmarks.md does).",
         "Prints one RESULT line of JSON: median/min/max seconds per step, samples/s, peak RSS; with --sharing a "
-                + "SHARING line: bytes and milliseconds to encode, decode and apply the last step's update."})
+                + "SHARING line: bytes and milliseconds to encode, decode and apply the last step's update."},
+        footer = {"", "Configuration keys can be overridden as for train; they are described in docs/configuration.md."})
 final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, description = "YAML run configuration")
     String config;
