@@ -6,7 +6,7 @@ import dev.attnspark.job.config.ConfigLoader;
 import dev.attnspark.job.config.JobConfig;
 import dev.attnspark.job.model.Model;
 import dev.attnspark.job.model.dl4j.ModelLayer;
-import dev.attnspark.job.task.Optimizers;
+import dev.attnspark.job.train.Optimizers;
 import dev.attnspark.job.task.Tasks;
 import dev.attnspark.job.train.Threads;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -66,7 +66,7 @@ final class BenchmarkCommand implements Callable<Integer> {
         JobConfig cfg = ConfigLoader.load(config, o, Tasks.ALL);
         int t = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         Threads.set(t);
-        ComputationGraph net = new ComputationGraph(Tasks.ALL.get(cfg.task()).graph(cfg,
+        ComputationGraph net = new ComputationGraph(Optimizers.graph(Tasks.ALL.get(cfg.task()), cfg,
                 Optimizers.schedule(cfg.optimizer(), cfg.lrScheduler(), warmup + steps)));
         net.init();
         Model model = ((ModelLayer) net.getOutputLayer(0).conf().getLayer()).model();

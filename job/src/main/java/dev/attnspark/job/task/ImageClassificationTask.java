@@ -5,15 +5,12 @@ import dev.attnspark.datasets.mnist.Mnist;
 import dev.attnspark.job.config.DataConfig;
 import dev.attnspark.job.config.JobConfig;
 import dev.attnspark.job.config.MnistDataConfig;
-import dev.attnspark.job.model.Models;
-import dev.attnspark.job.model.dl4j.Graphs;
+import dev.attnspark.job.model.tasks.Models;
 import dev.attnspark.job.model.tasks.ImageClassifierConfig;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.schedule.ISchedule;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -55,11 +52,22 @@ public final class ImageClassificationTask implements Task<ImageExample> {
     }
 
     @Override
-    public ComputationGraphConfiguration graph(JobConfig cfg, ISchedule lr) {
-        ImageClassifierConfig model = (ImageClassifierConfig) cfg.model();
-        return Graphs.of(Optimizers.modelLayer(cfg, Models.PERCEIVER_IO_IMAGE_CLASSIFIER, model,
-                Optimizers.frozenPrefixes(model.encoder.freeze, model.decoder.freeze), lr),
-                cfg.trainer().seed, DataType.FLOAT);
+    public String modelType() {
+        return Models.PERCEIVER_IO_IMAGE_CLASSIFIER;
+    }
+
+    /** {@code 0.} is the encoder, {@code 1.} the decoder, as in perceiver-io's {@code PerceiverIO} sequence. */
+    @Override
+    public List<String> frozenPrefixes(Object modelConfig) {
+        ImageClassifierConfig c = (ImageClassifierConfig) modelConfig;
+        List<String> p = new ArrayList<>();
+        if (c.encoder.freeze) {
+            p.add("0.");
+        }
+        if (c.decoder.freeze) {
+            p.add("1.");
+        }
+        return p;
     }
 
     @Override

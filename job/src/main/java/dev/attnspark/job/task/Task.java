@@ -2,16 +2,15 @@ package dev.attnspark.job.task;
 
 import dev.attnspark.job.config.DataConfig;
 import dev.attnspark.job.config.JobConfig;
-import dev.attnspark.job.model.Losses;
+import dev.attnspark.job.model.autograd.Losses;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.schedule.ISchedule;
 
 import java.io.Serializable;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -30,8 +29,11 @@ public interface Task<E> extends Serializable {
     /** Validates the model section; {@link IllegalArgumentException} messages name {@code model.*} keys. */
     void validateModel(Object modelConfig);
 
-    /** The DL4J graph of a freshly initialized model whose optimizer steps with learning rate {@code lr}. */
-    ComputationGraphConfiguration graph(JobConfig cfg, ISchedule lr);
+    /** The model type the task trains (a {@code Models} type), built from the {@code model} section. */
+    String modelType();
+
+    /** Parameter-name prefixes that are not trained, as the model section's {@code freeze} keys say. */
+    List<String> frozenPrefixes(Object modelConfig);
 
     /**
      * The examples, read by executors into {@code numPartitions} shards; without {@code withTrain} only the

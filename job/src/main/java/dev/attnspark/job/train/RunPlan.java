@@ -3,7 +3,7 @@ package dev.attnspark.job.train;
 import dev.attnspark.job.config.ConfigException;
 import dev.attnspark.job.config.JobConfig;
 import dev.attnspark.job.config.TrainerConfig;
-import dev.attnspark.job.task.Optimizers;
+import dev.attnspark.job.train.Optimizers;
 import dev.attnspark.job.train.optim.WarmupSchedule;
 
 import java.util.Locale;

@@ -244,7 +244,7 @@ public final class Trainer {
         }
 
         private ComputationGraph freshNetwork() {
-            ComputationGraph net = new ComputationGraph(task.graph(cfg, plan.trainerLr()));
+            ComputationGraph net = new ComputationGraph(Optimizers.graph(task, cfg, plan.trainerLr()));
             net.init();
             return net;
         }

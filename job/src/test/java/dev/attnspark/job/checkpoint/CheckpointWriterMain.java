@@ -1,6 +1,6 @@
 package dev.attnspark.job.checkpoint;
 
-import dev.attnspark.job.model.Models;
+import dev.attnspark.job.model.tasks.Models;
 import dev.attnspark.job.model.dl4j.Graphs;
 import dev.attnspark.job.model.dl4j.ModelLayer;
 import dev.attnspark.job.model.tasks.ImageClassifierConfig;

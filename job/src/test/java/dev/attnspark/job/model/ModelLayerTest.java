@@ -3,6 +3,7 @@ package dev.attnspark.job.model;
 import dev.attnspark.job.model.dl4j.Graphs;
 import dev.attnspark.job.model.dl4j.ModelLayer;
 import dev.attnspark.job.model.tasks.ImageClassifierConfig;
+import dev.attnspark.job.model.tasks.Models;
 import dev.attnspark.job.train.optim.AdamW;
 import dev.attnspark.job.train.optim.WarmupSchedule;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;

@@ -1,6 +1,5 @@
 package dev.attnspark.job.model.autograd;
 
-import dev.attnspark.job.model.Losses;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;

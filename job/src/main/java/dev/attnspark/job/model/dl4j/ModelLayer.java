@@ -1,7 +1,7 @@
 package dev.attnspark.job.model.dl4j;
 
 import dev.attnspark.job.model.Model;
-import dev.attnspark.job.model.Models;
+import dev.attnspark.job.model.tasks.Models;
 import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.InputPreProcessor;

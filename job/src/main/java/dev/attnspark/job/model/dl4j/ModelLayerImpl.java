@@ -1,6 +1,6 @@
 package dev.attnspark.job.model.dl4j;
 
-import dev.attnspark.job.model.Losses;
+import dev.attnspark.job.model.autograd.Losses;
 import dev.attnspark.job.model.Model;
 import dev.attnspark.job.model.ParamStore;
 import dev.attnspark.job.model.Seeds;

@@ -1,10 +1,9 @@
-package dev.attnspark.job.model;
+package dev.attnspark.job.model.tasks;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.attnspark.job.model.tasks.ImageClassifier;
-import dev.attnspark.job.model.tasks.ImageClassifierConfig;
+import dev.attnspark.job.model.Model;
 
 import java.util.List;
 

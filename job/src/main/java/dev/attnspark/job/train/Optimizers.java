@@ -1,9 +1,13 @@
-package dev.attnspark.job.task;
+package dev.attnspark.job.train;
 
 import dev.attnspark.job.config.JobConfig;
 import dev.attnspark.job.config.LrSchedulerConfig;
 import dev.attnspark.job.config.OptimizerConfig;
+import dev.attnspark.job.model.dl4j.Graphs;
 import dev.attnspark.job.model.dl4j.ModelLayer;
+import dev.attnspark.job.task.Task;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.nd4j.linalg.api.buffer.DataType;
 import dev.attnspark.job.train.optim.AdamW;
 import dev.attnspark.job.train.optim.WarmupSchedule;
 import org.nd4j.linalg.learning.regularization.Regularization;
@@ -40,7 +44,7 @@ public final class Optimizers {
         if (o.name.equals("AdamW") && o.weightDecay > 0) {
             reg.add(new WeightDecay(o.weightDecay, true));
         }
-        ModelLayer layer = new ModelLayer(dev.attnspark.job.model.dl4j.Graphs.MODEL, modelType, modelConfig, adam, reg,
+        ModelLayer layer = new ModelLayer(Graphs.MODEL, modelType, modelConfig, adam, reg,
                 frozen);
         if (cfg.trainer().gradientClipVal != null) {
             layer.gradientClipNorm(cfg.trainer().gradientClipVal);
@@ -48,15 +52,9 @@ public final class Optimizers {
         return layer;
     }
 
-    /** Parameter-name prefixes of frozen parts of a Perceiver IO model ({@code 0.} encoder, {@code 1.} decoder). */
-    public static List<String> frozenPrefixes(boolean encoder, boolean decoder) {
-        List<String> p = new ArrayList<>();
-        if (encoder) {
-            p.add("0.");
-        }
-        if (decoder) {
-            p.add("1.");
-        }
-        return p;
+    /** The DL4J graph of a task's freshly initialized model, whose optimizer steps with learning rate {@code lr}. */
+    public static ComputationGraphConfiguration graph(Task<?> task, JobConfig cfg, ISchedule lr) {
+        return Graphs.of(modelLayer(cfg, task.modelType(), cfg.model(), task.frozenPrefixes(cfg.model()), lr),
+                cfg.trainer().seed, DataType.FLOAT);
     }
 }

@@ -1,4 +1,4 @@
-package dev.attnspark.job.model;
+package dev.attnspark.job.model.autograd;
 
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
