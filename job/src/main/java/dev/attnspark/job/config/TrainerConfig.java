@@ -64,14 +64,24 @@ public class TrainerConfig {
 
         /** Lightning's {@code init_args} form: {@code logger: {class_path: ..., init_args: {save_dir: ...}}}. */
         @JsonProperty("init_args")
-        void initArgs(Logger args) {
+        void initArgs(InitArgs args) {
             if (args.saveDir != null) {
                 saveDir = args.saveDir;
             }
-            name = args.name;
+            if (args.name != null) {
+                name = args.name;
+            }
             if (args.version != null) {
                 version = args.version;
             }
+        }
+
+        /** The keys of {@code init_args}; unset ones leave the logger's own values alone. */
+        @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+        static class InitArgs {
+            public String saveDir;
+            public String name;
+            public Integer version;
         }
 
         public boolean enabled() {

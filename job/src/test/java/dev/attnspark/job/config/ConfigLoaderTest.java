@@ -94,6 +94,9 @@ class ConfigLoaderTest {
         JobConfig lightning = ConfigLoader.bind(tree, Tasks.ALL);
         assertEquals("tb", lightning.trainer().logger.saveDir);
         assertEquals("mlm", lightning.trainer().logger.name);
+        ((ObjectNode) tree.get("trainer")).set("logger", ConfigLoader.parse("name: kept\ninit_args: {save_dir: tb}\n",
+                "logger"));
+        assertEquals("kept", ConfigLoader.bind(tree, Tasks.ALL).trainer().logger.name);
     }
 
     @Test
