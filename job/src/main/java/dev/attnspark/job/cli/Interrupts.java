@@ -1,5 +1,9 @@
 package dev.attnspark.job.cli;
 
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.config.Configurator;
+
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -17,9 +21,22 @@ final class Interrupts {
         return interrupted;
     }
 
+    /**
+     * Spark's own shutdown hook tears the scheduler down under running tasks and logs what it rejects; those traces
+     * would only bury the message.
+     */
+    private static void silenceLibraries() {
+        try {
+            Configurator.setAllLevels(LogManager.ROOT_LOGGER_NAME, Level.OFF);
+        } catch (LinkageError noLog4jCore) {
+            // another logging backend: its shutdown noise stays
+        }
+    }
+
     static <T> T whileRunning(Supplier<T> work, Supplier<Optional<String>> message) {
         Thread hook = new Thread(() -> message.get().ifPresent(m -> {
             interrupted = true;
+            silenceLibraries();
             System.err.println();
             System.err.println(m);
             System.err.flush();
