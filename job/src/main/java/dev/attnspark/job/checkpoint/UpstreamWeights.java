@@ -42,6 +42,15 @@ public final class UpstreamWeights {
      * tensor at a time, so the weights are never in memory twice.
      */
     public static Report load(WeightSource tensors, Model model, Map<String, INDArray> target, String source) {
+        return load(tensors, model, target, source, Map.of());
+    }
+
+    /**
+     * As {@link #load(WeightSource, Model, Map, String)}, with a model type's own renames: a checkpoint name starting
+     * with a key of {@code renames} is read as starting with its value instead.
+     */
+    public static Report load(WeightSource tensors, Model model, Map<String, INDArray> target, String source,
+                              Map<String, String> renames) {
         Map<String, INDArray> buffers = model.buffers();
         Set<String> missing = new LinkedHashSet<>();
         for (ParamSpec s : model.parameters()) {
@@ -52,7 +61,7 @@ public final class UpstreamWeights {
         List<String> checked = new ArrayList<>();
         int loaded = 0;
         for (String key : tensors.names()) {
-            String name = resolve(key, target.keySet(), buffers.keySet());
+            String name = resolve(renamed(key, renames), target.keySet(), buffers.keySet());
             if (name == null) {
                 unexpected.add(key);
                 continue;
@@ -98,6 +107,15 @@ public final class UpstreamWeights {
             throw new IllegalArgumentException(msg.toString());
         }
         return new Report(loaded, checked);
+    }
+
+    private static String renamed(String key, Map<String, String> renames) {
+        for (Map.Entry<String, String> r : renames.entrySet()) {
+            if (key.startsWith(r.getKey())) {
+                return r.getValue() + key.substring(r.getKey().length());
+            }
+        }
+        return key;
     }
 
     private static String resolve(String key, Set<String> params, Set<String> buffers) {

@@ -4,17 +4,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attnspark.job.config.ConfigException;
 import dev.attnspark.job.config.ConfigLoader;
 import dev.attnspark.job.config.JobConfig;
-import dev.attnspark.job.model.Model;
-import dev.attnspark.job.model.dl4j.ModelLayer;
+import dev.attnspark.job.model.Batch;
+import dev.attnspark.job.model.ModelType;
+import dev.attnspark.job.model.dl4j.Graphs;
 import dev.attnspark.job.train.Optimizers;
 import dev.attnspark.job.task.Tasks;
 import dev.attnspark.job.train.Threads;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Unmatched;
@@ -66,14 +63,15 @@ final class BenchmarkCommand implements Callable<Integer> {
         JobConfig cfg = ConfigLoader.load(config, o, Tasks.ALL);
         int t = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         Threads.set(t);
-        ComputationGraph net = new ComputationGraph(Optimizers.graph(Tasks.ALL.get(cfg.task()), cfg,
+        ModelType<?> type = Tasks.ALL.get(cfg.task()).modelType();
+        ComputationGraph net = new ComputationGraph(Optimizers.graph(type, cfg,
                 Optimizers.schedule(cfg.optimizer(), cfg.lrScheduler(), warmup + steps)));
         net.init();
-        Model model = ((ModelLayer) net.getOutputLayer(0).conf().getLayer()).model();
+        List<String> inputs = Graphs.modelLayer(net).model().inputs();
         int batch = cfg.data().batchSize;
         double[] times = new double[steps];
         for (int i = 0; i < warmup + steps; i++) {
-            DataSet d = randomBatch(batch, model.inputSize(), model.outputSize());
+            MultiDataSet d = randomBatch(type, cfg.model(), batch, i).toMultiDataSet(inputs);
             long t0 = System.nanoTime();
             net.fit(d);
             double s = (System.nanoTime() - t0) / 1e9;
@@ -113,11 +111,9 @@ final class BenchmarkCommand implements Callable<Integer> {
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
-    /** Inputs ~ N(0, 1) and uniform labels, like the PyTorch peer's random batches. */
-    private static DataSet randomBatch(int batch, long inputSize, long classes) {
-        INDArray x = Nd4j.randn(DataType.FLOAT, batch, inputSize);
-        INDArray y = Transforms.floor(Nd4j.rand(DataType.FLOAT, batch, 1).muli(classes), false);
-        return new DataSet(x, y);
+    /** The model type's random batch (as the PyTorch peer's random batches), one seed per step. */
+    private static <C> Batch randomBatch(ModelType<C> type, Object config, int batch, long seed) {
+        return type.randomBatch(type.configClass().cast(config), batch, seed);
     }
 
     private static double peakRssMb() {

@@ -1,5 +1,6 @@
 package dev.attnspark.job.cli;
 
+import dev.attnspark.job.model.registry.ModelTypes;
 import dev.attnspark.job.reference.ReferenceCheck;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -12,7 +13,7 @@ import java.util.concurrent.Callable;
         "Exits 0 only if every tensor is within tolerance."})
 final class ReferenceCheckCommand implements Callable<Integer> {
     @Option(names = "--model-type", required = true, description = "one of: ${COMPLETION-CANDIDATES}",
-            completionCandidates = ModelTypes.class)
+            completionCandidates = TypeNames.class)
     String modelType;
 
     @Option(names = "--dir", required = true, description = "fixture folder")
@@ -25,9 +26,9 @@ final class ReferenceCheckCommand implements Callable<Integer> {
         return r.passed() ? 0 : 1;
     }
 
-    static final class ModelTypes extends java.util.ArrayList<String> {
-        ModelTypes() {
-            super(ReferenceCheck.MODEL_TYPES);
+    static final class TypeNames extends java.util.ArrayList<String> {
+        TypeNames() {
+            super(ModelTypes.names());
         }
     }
 }

@@ -1,42 +1,36 @@
 package dev.attnspark.job.model;
 
 import dev.attnspark.job.model.autograd.Tape;
-import dev.attnspark.job.model.autograd.Var;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.List;
 import java.util.Map;
 
 /**
- * A model as the DL4J layer hosts it: named parameters and a forward pass from the layer's input array to its output
- * array. Models know nothing of Spark or DL4J, so a model can be built, loaded and checked against an upstream
- * fixture in a plain unit test.
+ * A model as the DL4J layer hosts it: named parameters and a forward pass from a batch of named arrays to its
+ * outputs and loss. Models know nothing of Spark or DL4J, so a model can be built, loaded and checked against an
+ * upstream fixture in a plain unit test.
  */
 public interface Model {
 
     /** Every trainable parameter, in a fixed order. */
     List<ParamSpec> parameters();
 
+    /** The names of the batch arrays the forward pass reads besides the labels, e.g. {@code input_ids, pad_mask}. */
+    List<String> inputs();
+
     /**
-     * The forward pass.
+     * The forward pass, and the loss when the batch has {@link Batch#LABELS}.
      *
      * @param tape  records the pass for backprop (parameters come from {@link Tape#param})
-     * @param input the layer input, one row per example, as the model's {@link #inputSize} describes it
-     * @return the layer output, one row per example
+     * @param batch the arrays named by {@link #inputs}, one row per example, and optionally the labels
      */
-    Var forward(Tape tape, INDArray input);
-
-    /** Number of values per example the model expects as input (flattened). */
-    long inputSize();
-
-    /** Number of values per example the model outputs (flattened). */
-    long outputSize();
+    Output forward(Tape tape, Batch batch);
 
     /**
      * Non-trainable buffers upstream checkpoints carry (e.g. {@code position_encoding}), as this model computes them;
      * importing a checkpoint checks that its buffers agree.
      */
-    default Map<String, INDArray> buffers() {
+    default Map<String, org.nd4j.linalg.api.ndarray.INDArray> buffers() {
         return Map.of();
     }
 
@@ -46,10 +40,5 @@ public interface Model {
      */
     default Map<String, String> modules() {
         return Map.of();
-    }
-
-    /** Whether DL4J needs dL/dInput from this model (false when the input is data, e.g. pixels or token ids). */
-    default boolean inputNeedsGradient() {
-        return false;
     }
 }

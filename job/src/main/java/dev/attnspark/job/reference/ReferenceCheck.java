@@ -1,16 +1,15 @@
 package dev.attnspark.job.reference;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attnspark.job.checkpoint.Safetensors;
 import dev.attnspark.job.checkpoint.UpstreamWeights;
+import dev.attnspark.job.checkpoint.WeightSource;
+import dev.attnspark.job.model.Batch;
 import dev.attnspark.job.model.Model;
+import dev.attnspark.job.model.ModelType;
+import dev.attnspark.job.model.Output;
 import dev.attnspark.job.model.ParamStore;
-import dev.attnspark.job.model.autograd.F;
 import dev.attnspark.job.model.autograd.Tape;
-import dev.attnspark.job.model.autograd.Var;
-import dev.attnspark.job.model.tasks.ImageClassifier;
-import dev.attnspark.job.model.tasks.ImageClassifierConfig;
+import dev.attnspark.job.model.registry.ModelTypes;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -27,7 +26,8 @@ import java.util.Map;
 
 /**
  * Checks a model against a fixture computed by the upstream implementation: builds the model from the fixture's
- * {@code config.json}, loads {@code model.safetensors} by upstream names, feeds the inputs of {@code io.safetensors}
+ * {@code config.json}, loads {@code model.safetensors} by upstream names, feeds the batch its model type reads from
+ * {@code io.safetensors}
  * and compares outputs, loss and every parameter gradient (dropout off, as the fixtures were made in eval mode).
  */
 public final class ReferenceCheck {
@@ -36,14 +36,9 @@ public final class ReferenceCheck {
     /** Tolerance on each gradient tensor, relative to that tensor's max magnitude. */
     public static final double GRADIENT_TOLERANCE = 1e-3;
 
-    /** Model types this check knows; the verb's {@code --model-type} values. */
-    public static final List<String> MODEL_TYPES = List.of("perceiver-io-image-classifier");
 
     /** A reference gradient this much smaller than its module's is zero up to float32 rounding. */
     private static final double ROUNDING_LEVEL = 1e-5;
-
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private ReferenceCheck() {}
 
@@ -82,12 +77,12 @@ public final class ReferenceCheck {
         }
     }
 
-    /** Runs the check of {@code modelType} on the fixture folder {@code dir}. */
+    /** Runs the check of {@code modelType} (a {@link ModelTypes} name) on the fixture folder {@code dir}. */
     public static Result run(String modelType, Path dir) throws IOException {
-        if (!MODEL_TYPES.contains(modelType)) {
-            throw new IllegalArgumentException("unknown model type '" + modelType + "'; known: "
-                    + String.join(", ", MODEL_TYPES));
-        }
+        return run(ModelTypes.get(modelType), dir);
+    }
+
+    private static <C> Result run(ModelType<C> type, Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new NoSuchFileException(dir.toString(), null, "no such fixture folder");
         }
@@ -97,31 +92,24 @@ public final class ReferenceCheck {
         if (!Files.isRegularFile(configFile)) {
             throw new NoSuchFileException(configFile.toString(), null, "fixture has no config.json");
         }
-        return switch (modelType) {
-            case "perceiver-io-image-classifier" -> {
-                ImageClassifierConfig config = JSON.readValue(configFile.toFile(), ImageClassifierConfig.class)
-                        .validate("");
-                ImageClassifier model = new ImageClassifier(config);
-                INDArray x = require(io, "x", dir);
-                INDArray input = x.castTo(DataType.FLOAT).reshape('c', x.size(0), x.length() / x.size(0));
-                yield check(modelType, dir, model, weights, io, input, "logits", require(io, "labels", dir));
-            }
-            default -> throw new IllegalArgumentException("unknown model type '" + modelType + "'; known: "
-                    + String.join(", ", MODEL_TYPES));
-        };
-    }
-
-    private static Result check(String modelType, Path dir, Model model, Map<String, INDArray> weights,
-                                Map<String, INDArray> io, INDArray input, String outputName, INDArray labels) {
+        C config = type.validate(ModelTypes.readConfig(type, configFile.toFile()), "");
+        Batch batch;
+        try {
+            batch = type.fixtureBatch(io, config);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(dir.resolve("io.safetensors") + ": " + e.getMessage(), e);
+        }
+        Model model = type.create(config);
         ParamStore store = ParamStore.allocate(model.parameters(), true);
-        UpstreamWeights.load(weights, model, store.values(), dir.resolve("model.safetensors").toString());
+        UpstreamWeights.load(WeightSource.of(weights), model, store.values(), dir.resolve("model.safetensors").toString(),
+                type.renames());
         List<Comparison> out = new ArrayList<>();
         try (Tape tape = new Tape(false, true, store)) {
-            Var output = model.forward(tape, input);
-            out.add(compare(outputName, output.value(), require(io, outputName, dir), OUTPUT_TOLERANCE));
-            Var loss = F.crossEntropy(output, labels, null);
-            out.add(compare("loss", loss.value().reshape(1), require(io, "loss", dir), OUTPUT_TOLERANCE));
-            tape.backward(loss, Nd4j.scalar(loss.value().dataType(), 1.0));
+            Output output = model.forward(tape, batch);
+            String outputName = type.fixtureOutput();
+            out.add(compare(outputName, output.logits().value(), require(io, outputName, dir), OUTPUT_TOLERANCE));
+            out.add(compare("loss", output.loss().value().reshape(1), require(io, "loss", dir), OUTPUT_TOLERANCE));
+            tape.backward(output.loss(), Nd4j.scalar(output.loss().value().dataType(), 1.0));
         }
         for (Map.Entry<String, INDArray> g : store.grads().entrySet()) {
             INDArray expected = require(io, "grad." + g.getKey(), dir);
@@ -135,7 +123,7 @@ public final class ReferenceCheck {
                 out.add(compare("grad." + g.getKey(), g.getValue(), expected, GRADIENT_TOLERANCE));
             }
         }
-        return new Result(modelType, dir, ParamStore.size(model.parameters()), out);
+        return new Result(type.name(), dir, ParamStore.size(model.parameters()), out);
     }
 
     /** max |a − b| / (max |b| + 1e-6), the fixtures' error measure. */

@@ -1,12 +1,12 @@
 package dev.attnspark.job.task;
 
-import org.nd4j.linalg.dataset.DataSet;
+import dev.attnspark.job.model.Batch;
 
 import java.io.Serializable;
 import java.util.List;
 
-/** Turns examples, in order, into one minibatch (runs on executors, hence serializable). */
+/** Turns examples, in order, into one minibatch of named arrays (runs on executors, hence serializable). */
 @FunctionalInterface
 public interface BatchMaker<E> extends Serializable {
-    DataSet batch(List<E> examples);
+    Batch batch(List<E> examples);
 }

@@ -5,14 +5,14 @@ import dev.attnspark.datasets.mnist.Mnist;
 import dev.attnspark.job.config.DataConfig;
 import dev.attnspark.job.config.JobConfig;
 import dev.attnspark.job.config.MnistDataConfig;
-import dev.attnspark.job.model.tasks.Models;
-import dev.attnspark.job.model.tasks.ImageClassifierConfig;
+import dev.attnspark.job.model.Batch;
+import dev.attnspark.job.model.perceiverio.ImageClassifier;
+import dev.attnspark.job.model.perceiverio.ImageClassifierConfig;
+import dev.attnspark.job.model.perceiverio.ImageClassifierType;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -24,12 +24,12 @@ public final class ImageClassificationTask implements Task<ImageExample> {
 
     @Override
     public String name() {
-        return Models.PERCEIVER_IO_IMAGE_CLASSIFIER;
+        return ImageClassifierType.NAME;
     }
 
     @Override
-    public Class<?> modelConfigClass() {
-        return ImageClassifierConfig.class;
+    public ImageClassifierType modelType() {
+        return ImageClassifierType.INSTANCE;
     }
 
     @Override
@@ -39,7 +39,7 @@ public final class ImageClassificationTask implements Task<ImageExample> {
 
     @Override
     public void validateModel(Object modelConfig) {
-        ImageClassifierConfig c = ((ImageClassifierConfig) modelConfig).validate("model.");
+        ImageClassifierConfig c = (ImageClassifierConfig) modelConfig;
         if (c.decoder.numClasses != Mnist.NUM_CLASSES) {
             throw new IllegalArgumentException("model.decoder.num_classes must be " + Mnist.NUM_CLASSES
                     + " for MNIST, got " + c.decoder.numClasses);
@@ -49,25 +49,6 @@ public final class ImageClassificationTask implements Task<ImageExample> {
             throw new IllegalArgumentException("model.encoder.image_shape must be [28, 28, 1] for MNIST, got "
                     + java.util.Arrays.toString(shape));
         }
-    }
-
-    @Override
-    public String modelType() {
-        return Models.PERCEIVER_IO_IMAGE_CLASSIFIER;
-    }
-
-    /** {@code 0.} is the encoder, {@code 1.} the decoder, as in perceiver-io's {@code PerceiverIO} sequence. */
-    @Override
-    public List<String> frozenPrefixes(Object modelConfig) {
-        ImageClassifierConfig c = (ImageClassifierConfig) modelConfig;
-        List<String> p = new ArrayList<>();
-        if (c.encoder.freeze) {
-            p.add("0.");
-        }
-        if (c.decoder.freeze) {
-            p.add("1.");
-        }
-        return p;
     }
 
     @Override
@@ -83,8 +64,8 @@ public final class ImageClassificationTask implements Task<ImageExample> {
                         + " valid images");
     }
 
-    /** Features [n, 784] (channels-last pixels), labels [n, 1] (class ids). */
-    static DataSet batch(List<ImageExample> examples, boolean normalize) {
+    /** {@code image} [n, 28, 28, 1] (channels-last pixels), {@code labels} [n] (class ids). */
+    static Batch batch(List<ImageExample> examples, boolean normalize) {
         int n = examples.size(), size = examples.get(0).pixels().length;
         float[] x = new float[n * size];
         float[] y = new float[n];
@@ -94,8 +75,8 @@ public final class ImageClassificationTask implements Task<ImageExample> {
             System.arraycopy(px, 0, x, i * size, size);
             y[i] = e.label();
         }
-        return new DataSet(Nd4j.create(x, new long[] {n, size}, 'c'),
-                Nd4j.create(y, new long[] {n, 1}, 'c'));
+        return new Batch(Map.of(ImageClassifier.IMAGE, Nd4j.create(x, new long[] {n, Mnist.ROWS, Mnist.COLS, 1}, 'c'),
+                Batch.LABELS, Nd4j.create(y, new long[] {n}, 'c')));
     }
 
     private static float[] raw(byte[] pixels) {

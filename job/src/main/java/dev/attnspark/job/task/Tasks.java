@@ -35,7 +35,7 @@ public final class Tasks implements ConfigLoader.Schema {
 
     @Override
     public Class<?> modelConfig(String task) {
-        return get(task).modelConfigClass();
+        return get(task).modelType().configClass();
     }
 
     @Override
@@ -45,6 +45,8 @@ public final class Tasks implements ConfigLoader.Schema {
 
     @Override
     public void validateModel(String task, Object model) {
-        get(task).validateModel(model);
+        Task<?> t = get(task);
+        t.modelType().build(model);
+        t.validateModel(model);
     }
 }

@@ -7,7 +7,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
-import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
 import scala.Tuple2;
 
 import java.util.ArrayList;
@@ -89,13 +89,17 @@ public final class EpochBatches<E> implements AutoCloseable {
         return numBatches;
     }
 
-    /** Batches {@code [from, to)} in order, in {@code partitions} partitions. */
-    public JavaRDD<DataSet> range(long from, long to, int partitions) {
+    /**
+     * Batches {@code [from, to)} in order, in {@code partitions} partitions, as DL4J trains on them: features named
+     * by {@code inputs} (the model's inputs, in order) and the labels.
+     */
+    public JavaRDD<MultiDataSet> range(long from, long to, int partitions, List<String> inputs) {
         BatchMaker<E> m = maker;
+        List<String> names = List.copyOf(inputs);
         return batches.filter(t -> t._1 >= from && t._1 < to)
                 .sortByKey(true, partitions)
                 .values()
-                .map(m::batch);
+                .map(examples -> m.batch(examples).toMultiDataSet(names));
     }
 
     @Override

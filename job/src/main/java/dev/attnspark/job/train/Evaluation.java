@@ -24,7 +24,7 @@ public final class Evaluation {
         try (JavaSparkContext sc = SparkSetup.context(cfg.spark())) {
             int partitions = cfg.data().numPartitions > 0 ? cfg.data().numPartitions : 2 * sc.defaultParallelism();
             TaskData<E> data = task.data(sc, cfg, partitions, false);
-            MetricSums sums = Evaluator.evaluate(sc, net, data.valid(), data.batchMaker(), cfg.data().batchSize, task);
+            MetricSums sums = Evaluator.evaluate(sc, net, data.valid(), data.batchMaker(), cfg.data().batchSize);
             Map<String, Double> metrics = task.metrics(sums);
             new Progress(out, 0, 0).validationTable(metrics);
             return metrics;

@@ -2,7 +2,8 @@ package dev.attnspark.job.train;
 
 import dev.attnspark.job.task.BatchMaker;
 import dev.attnspark.job.task.MetricSums;
-import dev.attnspark.job.task.Task;
+import dev.attnspark.job.model.autograd.Losses;
+import dev.attnspark.job.model.dl4j.ModelLayerImpl;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -15,14 +16,14 @@ import java.util.Iterator;
 import java.util.List;
 
 /**
- * Validation on the executors: the network (configuration and parameters) is broadcast, each partition scores its
- * examples in batches with dropout off, and the additive sums are reduced on the driver.
+ * Validation on the executors: the network (configuration and parameters) is broadcast, each partition's model scores
+ * its examples in batches with dropout off, and the additive sums are reduced on the driver.
  */
 public final class Evaluator {
     private Evaluator() {}
 
     public static <E> MetricSums evaluate(JavaSparkContext sc, ComputationGraph net, JavaRDD<E> examples,
-                                          BatchMaker<E> maker, int batchSize, Task<E> task) {
+                                          BatchMaker<E> maker, int batchSize) {
         Broadcast<String> conf = sc.broadcast(net.getConfiguration().toJson());
         Broadcast<INDArray> params = sc.broadcast(net.params().dup());
         try {
@@ -33,11 +34,13 @@ public final class Evaluator {
                 }
                 ComputationGraph local = new ComputationGraph(ComputationGraphConfiguration.fromJson(conf.value()));
                 local.init(params.value().dup(), false);
+                ModelLayerImpl layer = (ModelLayerImpl) local.getOutputLayer(0);
                 List<E> batch = new ArrayList<>(batchSize);
                 while (it.hasNext()) {
                     batch.add(it.next());
                     if (batch.size() == batchSize || !it.hasNext()) {
-                        sums.merge(task.evaluate(local, maker.batch(batch)));
+                        Losses.CrossEntropy ce = layer.score(maker.batch(batch));
+                        sums.add(ce.lossSum(), ce.counted(), ce.correct());
                         batch.clear();
                     }
                 }

@@ -2,6 +2,7 @@ package dev.attnspark.job.train;
 
 import dev.attnspark.job.model.Model;
 import dev.attnspark.job.model.ParamSpec;
+import dev.attnspark.job.model.dl4j.Graphs;
 import dev.attnspark.job.model.dl4j.ModelLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 
@@ -19,7 +20,7 @@ public final class ModelSummary {
     private ModelSummary() {}
 
     public static List<Row> rows(ComputationGraph net) {
-        ModelLayer layer = (ModelLayer) net.getOutputLayer(0).conf().getLayer();
+        ModelLayer layer = Graphs.modelLayer(net);
         Model model = layer.model();
         Map<String, long[]> counts = new LinkedHashMap<>();
         for (ParamSpec p : model.parameters()) {

@@ -3,6 +3,7 @@ package dev.attnspark.job.train;
 import dev.attnspark.job.config.JobConfig;
 import dev.attnspark.job.config.LrSchedulerConfig;
 import dev.attnspark.job.config.OptimizerConfig;
+import dev.attnspark.job.model.ModelType;
 import dev.attnspark.job.model.dl4j.Graphs;
 import dev.attnspark.job.model.dl4j.ModelLayer;
 import dev.attnspark.job.task.Task;
@@ -54,7 +55,13 @@ public final class Optimizers {
 
     /** The DL4J graph of a task's freshly initialized model, whose optimizer steps with learning rate {@code lr}. */
     public static ComputationGraphConfiguration graph(Task<?> task, JobConfig cfg, ISchedule lr) {
-        return Graphs.of(modelLayer(cfg, task.modelType(), cfg.model(), task.frozenPrefixes(cfg.model()), lr),
-                cfg.trainer().seed, DataType.FLOAT);
+        return graph(task.modelType(), cfg, lr);
+    }
+
+    /** The DL4J graph of a freshly initialized model of {@code type}, configured by {@code cfg.model()}. */
+    public static <C> ComputationGraphConfiguration graph(ModelType<C> type, JobConfig cfg, ISchedule lr) {
+        C model = type.configClass().cast(cfg.model());
+        return Graphs.of(modelLayer(cfg, type.name(), model, type.frozenPrefixes(model), lr), cfg.trainer().seed,
+                DataType.FLOAT);
     }
 }

@@ -6,6 +6,8 @@ import dev.attnspark.job.config.ConfigException;
 import dev.attnspark.job.config.HadoopConf;
 import dev.attnspark.job.config.JobConfig;
 import dev.attnspark.job.config.TrainerConfig;
+import dev.attnspark.job.model.dl4j.Graphs;
+import dev.attnspark.job.model.dl4j.ModelLayer;
 import dev.attnspark.job.task.MetricSums;
 import dev.attnspark.job.task.Task;
 import dev.attnspark.job.task.TaskData;
@@ -23,7 +25,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.TrainingListener;
-import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -274,8 +276,8 @@ public final class Trainer {
                 long t0 = System.nanoTime();
                 while (batchInEpoch < plan.batchesPerEpoch() && step < plan.totalSteps()) {
                     long nb = plan.batchesFor(Math.min(chunkSteps(), strategy.maxStepsPerFit()), batchInEpoch);
-                    JavaRDD<DataSet> round = batches.range(batchInEpoch, batchInEpoch + nb,
-                            Math.min(plan.workers(), (int) nb));
+                    JavaRDD<MultiDataSet> round = batches.range(batchInEpoch, batchInEpoch + nb,
+                            Math.min(plan.workers(), (int) nb), modelInputs());
                     long at = step;
                     long fitStart = System.nanoTime();
                     watchdog.run(() -> strategy.fit(round, at), step, lastCheckpoint);
@@ -301,6 +303,11 @@ public final class Trainer {
         }
 
         /** Steps until the next status line or checkpoint, whichever comes first. */
+        /** The model's input names: the order of the features in every training batch. */
+        private List<String> modelInputs() {
+            return Graphs.modelLayer(strategy.network()).model().inputs();
+        }
+
         private long chunkSteps() {
             long n = tc.logEveryNSteps - step % tc.logEveryNSteps;
             if (tc.checkpointEveryNSteps > 0) {
@@ -320,7 +327,7 @@ public final class Trainer {
         }
 
         private void validate(JavaSparkContext sc) {
-            MetricSums v = Evaluator.evaluate(sc, strategy.network(), valid, data.batchMaker(), plan.batchSize(), task);
+            MetricSums v = Evaluator.evaluate(sc, strategy.network(), valid, data.batchMaker(), plan.batchSize());
             lastValid = task.metrics(v);
             validSinceCheckpoint = lastValid;
             log.valid(epoch, step, lastValid);

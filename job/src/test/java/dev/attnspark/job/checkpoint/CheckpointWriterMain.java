@@ -1,9 +1,9 @@
 package dev.attnspark.job.checkpoint;
 
-import dev.attnspark.job.model.tasks.Models;
+import dev.attnspark.job.model.perceiverio.ImageClassifierType;
 import dev.attnspark.job.model.dl4j.Graphs;
 import dev.attnspark.job.model.dl4j.ModelLayer;
-import dev.attnspark.job.model.tasks.ImageClassifierConfig;
+import dev.attnspark.job.model.perceiverio.ImageClassifierConfig;
 import dev.attnspark.job.train.optim.AdamW;
 import dev.attnspark.job.train.optim.WarmupSchedule;
 import org.apache.hadoop.conf.Configuration;
@@ -42,7 +42,7 @@ public final class CheckpointWriterMain {
         c.decoder.numClasses = 10;
         c.numLatents = 8;
         c.numLatentChannels = channels;
-        ModelLayer layer = new ModelLayer(Graphs.MODEL, Models.PERCEIVER_IO_IMAGE_CLASSIFIER, c,
+        ModelLayer layer = new ModelLayer(Graphs.MODEL, ImageClassifierType.NAME, c,
                 new AdamW(WarmupSchedule.constant(1e-3, 0), 0.9, 0.999, 1e-8), List.of(), List.of());
         ComputationGraph net = new ComputationGraph(Graphs.of(layer, 1, DataType.FLOAT));
         net.init();

@@ -2,8 +2,8 @@ package dev.attnspark.job.config;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.attnspark.job.model.ParamStore;
-import dev.attnspark.job.model.tasks.ImageClassifier;
-import dev.attnspark.job.model.tasks.ImageClassifierConfig;
+import dev.attnspark.job.model.perceiverio.ImageClassifier;
+import dev.attnspark.job.model.perceiverio.ImageClassifierConfig;
 import dev.attnspark.job.task.Tasks;
 import org.junit.jupiter.api.Test;
 

@@ -45,7 +45,7 @@ class ResumePolicyTest {
         assertEquals("hdfs:///mnist", c.data().datasetDir);
         assertEquals("local[2]", c.spark().master);
         assertEquals("again", c.trainer().logger.name);
-        assertEquals(16, ((dev.attnspark.job.model.tasks.ImageClassifierConfig) c.model()).numLatents);
+        assertEquals(16, ((dev.attnspark.job.model.perceiverio.ImageClassifierConfig) c.model()).numLatents);
     }
 
     @Test

@@ -2,7 +2,7 @@ package dev.attnspark.job.model;
 
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -17,13 +17,13 @@ public final class GradientChecks {
     private GradientChecks() {}
 
     /** Returns one line per failed entry; empty when all sampled entries agree. Needs a DOUBLE network. */
-    public static List<String> sampled(ComputationGraph net, DataSet data, int perTensor, double eps, double maxRel,
+    public static List<String> sampled(ComputationGraph net, MultiDataSet data, int perTensor, double eps, double maxRel,
                                        double minAbs, long seed) {
-        net.setInput(0, data.getFeatures());
-        net.setLabel(0, data.getLabels());
+        net.setInputs(data.getFeatures());
+        net.setLabels(data.getLabels());
         net.computeGradientAndScore();
         // DL4J's backprop gradient is summed over the batch; its updater divides by the minibatch size
-        INDArray grads = net.gradient().gradient().dup().divi(data.numExamples());
+        INDArray grads = net.gradient().gradient().dup().divi(data.getFeatures(0).size(0));
         INDArray params = net.params();
         Random rnd = new Random(seed);
         List<String> failures = new ArrayList<>();

@@ -2,8 +2,9 @@ package dev.attnspark.job.model;
 
 import dev.attnspark.job.model.dl4j.Graphs;
 import dev.attnspark.job.model.dl4j.ModelLayer;
-import dev.attnspark.job.model.tasks.ImageClassifierConfig;
-import dev.attnspark.job.model.tasks.Models;
+import dev.attnspark.job.model.perceiverio.ImageClassifierConfig;
+import dev.attnspark.job.model.perceiverio.ImageClassifier;
+import dev.attnspark.job.model.perceiverio.ImageClassifierType;
 import dev.attnspark.job.train.optim.AdamW;
 import dev.attnspark.job.train.optim.WarmupSchedule;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -12,7 +13,7 @@ import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.learning.regularization.WeightDecay;
@@ -20,6 +21,7 @@ import org.nd4j.linalg.learning.regularization.WeightDecay;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -47,25 +49,25 @@ class ModelLayerTest {
         return c;
     }
 
-    static DataSet batch(int n, DataType type, long seed) {
+    static MultiDataSet batch(int n, DataType type, long seed) {
         Nd4j.getRandom().setSeed(seed);
-        INDArray x = Nd4j.rand(type, n, 16).muli(2).subi(1);
-        INDArray y = Nd4j.zeros(type, n, 1);
+        INDArray x = Nd4j.rand(type, n, 4, 4, 1).muli(2).subi(1);
+        INDArray y = Nd4j.zeros(type, n);
         for (int i = 0; i < n; i++) {
-            y.putScalar(i, 0, i % 3);
+            y.putScalar(i, i % 3);
         }
-        return new DataSet(x, y);
+        return new Batch(Map.of(ImageClassifier.IMAGE, x, Batch.LABELS, y)).toMultiDataSet(List.of(ImageClassifier.IMAGE));
     }
 
     @Test
     void backpropMatchesFiniteDifferencesInDoublePrecision() {
         Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-        ModelLayer layer = new ModelLayer(Graphs.MODEL, Models.PERCEIVER_IO_IMAGE_CLASSIFIER, tiny(), new NoOp(),
+        ModelLayer layer = new ModelLayer(Graphs.MODEL, ImageClassifierType.NAME, tiny(), new NoOp(),
                 List.of(), List.of());
         ComputationGraph net = new ComputationGraph(Graphs.of(layer, 7, DataType.DOUBLE));
         net.init();
         try {
-            DataSet d = batch(3, DataType.DOUBLE, 1);
+            MultiDataSet d = batch(3, DataType.DOUBLE, 1);
             List<String> failures = GradientChecks.sampled(net, d, 4, 1e-6, 1e-4, 1e-8, 11);
             assertTrue(failures.isEmpty(), String.join("\n", failures));
         } finally {
@@ -75,7 +77,7 @@ class ModelLayerTest {
 
     @Test
     void configurationSurvivesJsonAndModelSerializer() throws Exception {
-        ModelLayer layer = new ModelLayer(Graphs.MODEL, Models.PERCEIVER_IO_IMAGE_CLASSIFIER, tiny(),
+        ModelLayer layer = new ModelLayer(Graphs.MODEL, ImageClassifierType.NAME, tiny(),
                 new AdamW(WarmupSchedule.constant(1e-3, 10), 0.9, 0.999, 1e-8), List.of(new WeightDecay(0.01, true)),
                 List.of());
         ComputationGraphConfiguration conf = Graphs.of(layer, 7, DataType.FLOAT);
@@ -87,7 +89,7 @@ class ModelLayerTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         ModelSerializer.writeModel(net, bytes, true);
         ComputationGraph restored = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(bytes.toByteArray()), true);
-        INDArray x = batch(4, DataType.FLOAT, 3).getFeatures();
+        INDArray x = batch(4, DataType.FLOAT, 3).getFeatures(0);
         assertEquals(net.params(), restored.params());
         assertEquals(net.getUpdater().getStateViewArray(), restored.getUpdater().getStateViewArray());
         assertTrue(net.outputSingle(x).equalsWithEps(restored.outputSingle(x), 1e-6));
@@ -95,12 +97,12 @@ class ModelLayerTest {
 
     @Test
     void adamWFitsASmallBatch() {
-        ModelLayer layer = new ModelLayer(Graphs.MODEL, Models.PERCEIVER_IO_IMAGE_CLASSIFIER, tiny(),
+        ModelLayer layer = new ModelLayer(Graphs.MODEL, ImageClassifierType.NAME, tiny(),
                 new AdamW(WarmupSchedule.constant(3e-3, 0), 0.9, 0.999, 1e-8), List.of(new WeightDecay(0.01, true)),
                 List.of());
         ComputationGraph net = new ComputationGraph(Graphs.of(layer, 7, DataType.FLOAT));
         net.init();
-        DataSet d = batch(12, DataType.FLOAT, 4);
+        MultiDataSet d = batch(12, DataType.FLOAT, 4);
         double first = net.score(d);
         for (int i = 0; i < 150; i++) {
             net.fit(d);

@@ -1,8 +1,8 @@
 package dev.attnspark.job.reference;
 
 import dev.attnspark.job.model.ParamStore;
-import dev.attnspark.job.model.tasks.ImageClassifier;
-import dev.attnspark.job.model.tasks.ImageClassifierConfig;
+import dev.attnspark.job.model.perceiverio.ImageClassifier;
+import dev.attnspark.job.model.perceiverio.ImageClassifierConfig;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;

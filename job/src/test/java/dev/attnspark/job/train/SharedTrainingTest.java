@@ -1,6 +1,7 @@
 package dev.attnspark.job.train;
 
 import dev.attnspark.job.checkpoint.Checkpoints;
+import dev.attnspark.job.model.dl4j.Graphs;
 import dev.attnspark.job.model.dl4j.ModelLayer;
 import org.apache.commons.io.output.TeeOutputStream;
 import org.apache.hadoop.conf.Configuration;
@@ -34,7 +35,7 @@ class SharedTrainingTest {
                         + "steps per epoch, 470 steps in all");
         // and the checkpointed model's optimizer really steps with it (after the 20 warm-up steps)
         ComputationGraph net = Checkpoints.load(r.lastCheckpoint(), new Configuration()).network();
-        ModelLayer layer = (ModelLayer) net.getOutputLayer(0).conf().getLayer();
+        ModelLayer layer = Graphs.modelLayer(net);
         assertThat(layer.getUpdaterByParam(net.paramTable().keySet().iterator().next()).getLearningRate(100, 0))
                 .isCloseTo(1e-3, within(1e-12));
     }

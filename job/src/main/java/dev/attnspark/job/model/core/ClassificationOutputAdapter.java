@@ -20,9 +20,4 @@ public final class ClassificationOutputAdapter implements OutputAdapter {
         Var logits = linear.forward(t, x);
         return F.reshape(logits, logits.size(0), numClasses);
     }
-
-    @Override
-    public long outputSize() {
-        return numClasses;
-    }
 }

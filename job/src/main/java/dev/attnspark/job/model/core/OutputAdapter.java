@@ -7,7 +7,4 @@ import dev.attnspark.job.model.autograd.Var;
 public interface OutputAdapter {
 
     Var forward(Tape t, Var x);
-
-    /** Values per example of the task output. */
-    long outputSize();
 }

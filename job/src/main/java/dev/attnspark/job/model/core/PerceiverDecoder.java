@@ -34,13 +34,19 @@ public final class PerceiverDecoder {
         this.outputAdapter = outputAdapter.apply(scope.child("output_adapter"));
     }
 
-    public long outputSize() {
-        return outputAdapter.outputSize();
-    }
-
     /** @param latents [B, N, D] encoder output */
     public Var forward(Tape t, Var latents) {
-        Var queries = outputQueryProvider.forward(t, latents.size(0));
+        return forward(t, latents, outputQueryProvider.numQueries());
+    }
+
+    /**
+     * Decodes with the first {@code numQueries} output queries only. Output queries do not interact (each
+     * cross-attends to the latents, then has its own MLP), so this equals decoding all of them and keeping the first
+     * {@code numQueries} outputs, as perceiver-io's masked language model does for inputs shorter than
+     * {@code max_seq_len}, at a fraction of the cost.
+     */
+    public Var forward(Tape t, Var latents, long numQueries) {
+        Var queries = outputQueryProvider.forward(t, latents.size(0), numQueries);
         return outputAdapter.forward(t, crossAttn.forward(t, queries, latents, null));
     }
 }

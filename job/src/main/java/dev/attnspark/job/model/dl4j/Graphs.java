@@ -4,33 +4,39 @@ import dev.attnspark.job.model.Seeds;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
-import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.NoOp;
 
 /**
- * The DL4J computation graph around a hosted model: {@code input → model}, where the model layer is the output layer
- * and computes its own cross-entropy against integer labels (-100 ignored).
+ * The DL4J computation graph around a hosted model: one network input per named model input (in the order of the
+ * model's {@code inputs()}), all feeding the {@link ModelVertex}, whose model layer is the output layer and computes
+ * the model's own loss against the labels.
  */
 public final class Graphs {
-    public static final String INPUT = "input";
     public static final String MODEL = "model";
 
     private Graphs() {}
 
     /** @param seed the run seed (mixed into a non-zero ND4J seed: ND4J treats 0 as "unseeded") */
     public static ComputationGraphConfiguration of(ModelLayer layer, long seed, DataType dataType) {
-        return new NeuralNetConfiguration.Builder()
+        ComputationGraphConfiguration.GraphBuilder graph = new NeuralNetConfiguration.Builder()
                 .seed(Seeds.nd4j(seed))
                 .dataType(dataType)
                 .updater(new NoOp()) // the model layer brings its own optimizer
                 .trainingWorkspaceMode(WorkspaceMode.ENABLED)
                 .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
-                .graphBuilder()
-                .addInputs(INPUT)
-                .setInputTypes(InputType.feedForward(layer.model().inputSize()))
-                .addLayer(MODEL, layer, INPUT)
+                .graphBuilder();
+        String[] inputs = layer.model().inputs().toArray(String[]::new);
+        layer.setLayerName(MODEL);
+        return graph.addInputs(inputs)
+                .addVertex(MODEL, new ModelVertex(graph.getGlobalConfiguration().clone().layer(layer).build()), inputs)
                 .setOutputs(MODEL)
                 .build();
+    }
+
+    /** The model layer of a network built by {@link #of}. */
+    public static ModelLayer modelLayer(ComputationGraph net) {
+        return (ModelLayer) net.getOutputLayer(0).conf().getLayer();
     }
 }

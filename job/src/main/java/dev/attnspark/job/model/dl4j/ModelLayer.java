@@ -1,7 +1,7 @@
 package dev.attnspark.job.model.dl4j;
 
 import dev.attnspark.job.model.Model;
-import dev.attnspark.job.model.tasks.Models;
+import dev.attnspark.job.model.registry.ModelTypes;
 import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
@@ -45,17 +45,17 @@ public class ModelLayer extends Layer {
 
     /**
      * @param name           layer name in the graph
-     * @param modelType      a {@link Models} type
+     * @param modelType      a {@link ModelTypes} name
      * @param modelConfig    the model configuration object
      * @param updater        optimizer of the trainable parameters
-     * @param regularization applied to every trainable parameter (e.g. decoupled weight decay)
+     * @param regularization applied to every trainable parameter the model type decays (decoupled weight decay)
      * @param frozenPrefixes parameter-name prefixes that are not trained
      */
     public ModelLayer(String name, String modelType, Object modelConfig, IUpdater updater,
                       List<Regularization> regularization, List<String> frozenPrefixes) {
         this.layerName = name;
         this.modelType = modelType;
-        this.modelConfig = Models.toJson(modelConfig);
+        this.modelConfig = ModelTypes.toJson(modelConfig);
         this.updater = updater;
         this.regularization = new ArrayList<>(regularization);
         this.frozenPrefixes = new ArrayList<>(frozenPrefixes);
@@ -82,7 +82,7 @@ public class ModelLayer extends Layer {
 
     public synchronized Model model() {
         if (model == null) {
-            model = Models.fromJson(modelType, modelConfig);
+            model = ModelTypes.fromJson(modelType, modelConfig);
         }
         return model;
     }
@@ -127,7 +127,7 @@ public class ModelLayer extends Layer {
 
     @Override
     public InputType getOutputType(int layerIndex, InputType inputType) {
-        return InputType.feedForward(model().outputSize());
+        return inputType; // the model's outputs have their own shapes; DL4J infers nothing after this layer
     }
 
     @Override
@@ -142,7 +142,8 @@ public class ModelLayer extends Layer {
 
     @Override
     public List<Regularization> getRegularizationByParam(String paramName) {
-        return isFrozen(paramName) ? List.of() : regularization;
+        return isFrozen(paramName) || !ModelTypes.get(modelType).decays(ModelParamInitializer.upstreamName(paramName))
+                ? List.of() : regularization;
     }
 
     @Override

@@ -1,12 +1,12 @@
 package dev.attnspark.job.model.dl4j;
 
-import dev.attnspark.job.model.autograd.Losses;
+import dev.attnspark.job.model.Batch;
 import dev.attnspark.job.model.Model;
+import dev.attnspark.job.model.Output;
+import dev.attnspark.job.model.autograd.Losses;
 import dev.attnspark.job.model.ParamStore;
 import dev.attnspark.job.model.Seeds;
-import dev.attnspark.job.model.autograd.F;
 import dev.attnspark.job.model.autograd.Tape;
-import dev.attnspark.job.model.autograd.Var;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.layers.IOutputLayer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -33,10 +33,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The runtime of {@link ModelLayer}: the whole model and its loss as DL4J's output layer. DL4J runs no forward pass
- * for an output layer during training; it calls {@link #backpropGradient} once, which records the forward pass and
- * the cross-entropy on a {@link Tape} and replays it in reverse (DL4J's SameDiff layers instead recompute the
- * forward pass inside backprop, and ignore the training flag).
+ * The runtime of {@link ModelLayer}: the whole model as DL4J's output layer. Its {@link ModelVertex} hands it every
+ * named input; with the labels they make the model's {@link Batch}, and the model computes its outputs and its own
+ * loss. DL4J runs no forward pass for an output layer during training; it calls {@link #backpropGradient} once, which
+ * records the forward pass and the loss on a {@link Tape} and replays it in reverse (DL4J's SameDiff layers instead
+ * recompute the forward pass inside backprop, and ignore the training flag).
  *
  * <p>All arrays of a step live in this layer's own workspace, entered afresh for each forward or training step:
  * memory is reused step after step instead of being allocated, zeroed by the kernel and left to the garbage
@@ -61,11 +62,12 @@ public final class ModelLayerImpl extends AbstractLayer<ModelLayer> implements I
     private INDArray gradientsView;
     private ParamStore store;
     private INDArray labels;
+    private INDArray[] inputs;
     private Double scoreOfLastStep;
     private double score;
     private volatile StepStats lastStep;
 
-    /** Cross-entropy sums of the last training step, for metrics: summed loss, counted targets, correct arg-maxes. */
+    /** Loss sums of the last training step, for metrics: summed loss, counted targets, correct arg-maxes. */
     public record StepStats(double lossSum, long targets, long correct) {}
 
     public ModelLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
@@ -94,39 +96,57 @@ public final class ModelLayerImpl extends AbstractLayer<ModelLayer> implements I
         try (MemoryWorkspace ws = workspace().notifyScopeEntered();
              Tape tape = new Tape(training, false, store())) {
             seedDropout(training);
-            return workspaceMgr.dup(ArrayType.ACTIVATIONS, model().forward(tape, input).value());
+            return workspaceMgr.dup(ArrayType.ACTIVATIONS, model().forward(tape, batch(false)).logits().value());
         }
     }
 
-    /** One training step: forward pass, cross-entropy against the labels, backward pass into the gradient views. */
+    /** One training step: forward pass and the model's loss, backward pass into the gradient views. */
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
-        if (labels == null) {
-            throw new IllegalStateException("no labels set on layer " + layerConf().getLayerName());
-        }
-        INDArray dInput = null;
         try (MemoryWorkspace ws = workspace().notifyScopeEntered();
              Tape tape = new Tape(true, true, store())) {
             seedDropout(true);
-            Var in = model().inputNeedsGradient() ? tape.input(input) : null;
-            Var logits = model().forward(tape, input);
-            Losses.CrossEntropy[] scored = new Losses.CrossEntropy[1];
-            Var loss = F.crossEntropy(logits, labels, scored);
+            Output out = model().forward(tape, batch(true));
             store().zeroGrads();
             // DL4J divides the gradient by the minibatch size before its updater: scale the mean loss back up
-            tape.backward(loss, Nd4j.scalar(loss.value().dataType(), input.size(0)));
-            if (in != null && in.grad() != null) {
-                dInput = workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, in.grad());
-            }
-            scoreOfLastStep = scored[0].mean();
-            lastStep = new StepStats(scored[0].lossSum(), scored[0].counted(), scored[0].correct());
+            tape.backward(out.loss(), Nd4j.scalar(out.loss().value().dataType(), input.size(0)));
+            scoreOfLastStep = out.scored().mean();
+            lastStep = new StepStats(out.scored().lossSum(), out.scored().counted(), out.scored().correct());
         }
         Gradient g = new DefaultGradient(gradientsView);
         for (Map.Entry<String, INDArray> e : store().grads().entrySet()) {
             g.gradientForVariable().put(ModelParamInitializer.dl4jKey(e.getKey()), e.getValue());
         }
-        return new Pair<>(g, dInput);
+        return new Pair<>(g, null);
+    }
+
+    /**
+     * Scores a labelled batch in inference mode (dropout off), outside DL4J's own passes: the loss sums of the model.
+     */
+    public Losses.CrossEntropy score(Batch batch) {
+        try (MemoryWorkspace ws = workspace().notifyScopeEntered();
+             Tape tape = new Tape(false, false, store())) {
+            return model().forward(tape, batch).scored();
+        }
+    }
+
+    /** The inputs, in the order of the model's {@code inputs()}, as {@link ModelVertex} collects them. */
+    void setInputs(INDArray[] arrays, LayerWorkspaceMgr workspaceMgr) {
+        INDArray[] in = new INDArray[arrays.length];
+        for (int i = 0; i < arrays.length; i++) {
+            in[i] = workspaceMgr.leverageTo(ArrayType.INPUT, arrays[i]);
+        }
+        this.inputs = in;
+        setInput(in[0], workspaceMgr);
+    }
+
+    private Batch batch(boolean withLabels) {
+        if (withLabels && labels == null) {
+            throw new IllegalStateException("no labels set on layer " + layerConf().getLayerName());
+        }
+        INDArray[] in = inputs != null && inputs[0] == input ? inputs : new INDArray[] {input};
+        return Batch.of(model().inputs(), in, withLabels ? labels : null);
     }
 
     /**
@@ -140,7 +160,7 @@ public final class ModelLayerImpl extends AbstractLayer<ModelLayer> implements I
         }
     }
 
-    /** The cross-entropy sums of the last training step (null before the first). */
+    /** The loss sums of the last training step (null before the first). */
     public StepStats lastStep() {
         return lastStep;
     }
@@ -155,7 +175,7 @@ public final class ModelLayerImpl extends AbstractLayer<ModelLayer> implements I
             try (MemoryWorkspace ws = workspace().notifyScopeEntered();
                  Tape tape = new Tape(training, false, store())) {
                 seedDropout(training);
-                mean = Losses.crossEntropy(model().forward(tape, input).value(), labels, false).mean();
+                mean = model().forward(tape, batch(true)).scored().mean();
             }
         }
         score = mean + fullNetworkRegScore;
@@ -192,6 +212,7 @@ public final class ModelLayerImpl extends AbstractLayer<ModelLayer> implements I
     public void clear() {
         super.clear();
         labels = null;
+        inputs = null;
     }
 
     @Override
@@ -206,7 +227,7 @@ public final class ModelLayerImpl extends AbstractLayer<ModelLayer> implements I
 
     @Override
     public int numLabels() {
-        return (int) model().outputSize();
+        throw unsupported();
     }
 
     @Override

@@ -11,7 +11,7 @@ import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.repartitioner.DefaultRepartitioner;
 import org.deeplearning4j.spark.impl.repartitioner.NoOpRepartitioner;
 import org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster;
-import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.parameterserver.distributed.conf.VoidConfiguration;
 
 import java.util.List;
@@ -84,9 +84,9 @@ public final class GradientSharing implements TrainingStrategy {
     }
 
     @Override
-    public void fit(JavaRDD<DataSet> batches, long step) {
+    public void fit(JavaRDD<MultiDataSet> batches, long step) {
         network().getConfiguration().setIterationCount((int) step);
-        sparkNet.fit(batches);
+        sparkNet.fitMultiDataSet(batches);
     }
 
     @Override

@@ -7,7 +7,7 @@ import org.deeplearning4j.optimize.api.TrainingListener;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
-import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 import java.util.List;
 
@@ -45,10 +45,10 @@ public final class ParameterAveraging implements TrainingStrategy {
     }
 
     @Override
-    public void fit(JavaRDD<DataSet> batches, long step) {
+    public void fit(JavaRDD<MultiDataSet> batches, long step) {
         network().getConfiguration().setIterationCount((int) step);
         stepCount.startRound(step);
-        sparkNet.fit(batches);
+        sparkNet.fitMultiDataSet(batches);
     }
 
     @Override

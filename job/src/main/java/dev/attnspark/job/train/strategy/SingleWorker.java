@@ -2,7 +2,7 @@ package dev.attnspark.job.train.strategy;
 
 import org.apache.spark.api.java.JavaRDD;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 import java.util.Iterator;
 
@@ -15,9 +15,9 @@ public final class SingleWorker implements TrainingStrategy {
     }
 
     @Override
-    public void fit(JavaRDD<DataSet> batches, long step) {
+    public void fit(JavaRDD<MultiDataSet> batches, long step) {
         net.getConfiguration().setIterationCount((int) step);
-        for (Iterator<DataSet> it = batches.toLocalIterator(); it.hasNext(); ) {
+        for (Iterator<MultiDataSet> it = batches.toLocalIterator(); it.hasNext(); ) {
             net.fit(it.next());
         }
     }

@@ -2,7 +2,7 @@ package dev.attnspark.job.train.strategy;
 
 import org.apache.spark.api.java.JavaRDD;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 /**
  * How the workers train on a chunk of batches and share what they learn: {@code single} (one worker in the driver),
@@ -12,7 +12,7 @@ import org.nd4j.linalg.dataset.DataSet;
 public interface TrainingStrategy extends AutoCloseable {
 
     /** Trains on {@code batches} (each one worker's minibatch), starting at optimizer step {@code step}. */
-    void fit(JavaRDD<DataSet> batches, long step);
+    void fit(JavaRDD<MultiDataSet> batches, long step);
 
     /** The driver's network. */
     ComputationGraph network();

@@ -1,4 +1,4 @@
-package dev.attnspark.job.model.tasks;
+package dev.attnspark.job.model.perceiverio;
 
 import dev.attnspark.job.model.core.EncoderConfig;
 

@@ -1,4 +1,4 @@
-package dev.attnspark.job.model.tasks;
+package dev.attnspark.job.model.perceiverio;
 
 import dev.attnspark.job.model.autograd.Tape;
 import dev.attnspark.job.model.autograd.Var;
@@ -33,6 +33,12 @@ public final class ImageInputAdapter implements InputAdapter {
         return positionEncoding;
     }
 
+    /** Channels of the adapted input: the image channels plus, per spatial axis, its position and 2 x bands. */
+    static long numInputChannels(int[] imageShape, int numFrequencyBands) {
+        int spatialAxes = imageShape.length - 1;
+        return imageShape[spatialAxes] + spatialAxes + 2L * numFrequencyBands * spatialAxes;
+    }
+
     @Override
     public long numInputChannels() {
         return imageChannels + positionEncoding.size(1);
@@ -45,9 +51,9 @@ public final class ImageInputAdapter implements InputAdapter {
     @Override
     public Var forward(Tape t, INDArray input) {
         long b = input.size(0);
-        if (input.rank() != 2 || input.size(1) != inputSize()) {
-            throw new IllegalArgumentException("image input must be [batch, " + inputSize() + "] (image shape "
-                    + Arrays.toString(imageShape) + " flattened channels-last), got " + Arrays.toString(input.shape()));
+        if (input.length() != b * inputSize()) {
+            throw new IllegalArgumentException("image input must be [batch, " + Arrays.toString(imageShape)
+                    .replaceAll("[\\[\\]]", "") + "] (channels last, or flattened), got " + Arrays.toString(input.shape()));
         }
         // [B, pixels, channels + position channels]: the encoding is the same for every image, so it is copied into
         // each example's rows once, without tiling it to the batch first

@@ -1,6 +1,8 @@
-package dev.attnspark.job.model.tasks;
+package dev.attnspark.job.model.perceiverio;
 
+import dev.attnspark.job.model.Batch;
 import dev.attnspark.job.model.Model;
+import dev.attnspark.job.model.Output;
 import dev.attnspark.job.model.ParamScope;
 import dev.attnspark.job.model.ParamSpec;
 import dev.attnspark.job.model.autograd.Tape;
@@ -17,9 +19,11 @@ import java.util.Map;
 /**
  * Perceiver IO image classifier (perceiver-io's {@code ImageClassifier}): image input adapter with Fourier position
  * encoding, the generic encoder ({@code 0.*}), and a decoder with one learned output query and a linear head
- * ({@code 1.*}). Input: channels-last pixels flattened per example; output: class logits.
+ * ({@code 1.*}). Reads {@link #IMAGE} and, for the loss, class-id labels; outputs class logits.
  */
 public final class ImageClassifier implements Model {
+    /** Channels-last pixels, [B, H, W, C] or flattened [B, H·W·C]. */
+    public static final String IMAGE = "image";
     private final ImageInputAdapter inputAdapter;
     private final PerceiverEncoder encoder;
     private final PerceiverDecoder decoder;
@@ -61,17 +65,13 @@ public final class ImageClassifier implements Model {
     }
 
     @Override
-    public Var forward(Tape t, INDArray input) {
-        return decoder.forward(t, encoder.forward(t, input, null));
+    public List<String> inputs() {
+        return List.of(IMAGE);
     }
 
     @Override
-    public long inputSize() {
-        return inputAdapter.inputSize();
-    }
-
-    @Override
-    public long outputSize() {
-        return decoder.outputSize();
+    public Output forward(Tape t, Batch batch) {
+        Var logits = decoder.forward(t, encoder.forward(t, batch.get(IMAGE), null));
+        return Output.crossEntropy(logits, batch.labels());
     }
 }

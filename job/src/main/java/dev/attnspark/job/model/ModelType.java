@@ -1,0 +1,68 @@
+package dev.attnspark.job.model;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything the job needs to know about one kind of model, in one place: its configuration class (the
+ * {@code model:} section, with upstream's field names), how to build it, how upstream names its weights, what a
+ * reference fixture feeds it, what a random batch for the benchmark looks like, and which parameters its
+ * configuration freezes. The configuration loader, the trainer, {@code reference-check} and {@code benchmark} all
+ * read this descriptor, so a new model family is one descriptor, one model package and one configuration file.
+ *
+ * @param <C> the configuration class
+ */
+public interface ModelType<C> {
+
+    /** The name configurations and {@code --model-type} use, e.g. {@code perceiver-io-mlm}. */
+    String name();
+
+    Class<C> configClass();
+
+    /**
+     * Checks a configuration and fills in what upstream derives (e.g. channels that default to others).
+     *
+     * @param keyPrefix prefixed to the keys named in {@link IllegalArgumentException} messages ({@code model.})
+     */
+    C validate(C config, String keyPrefix);
+
+    /** Builds the model from a validated configuration. */
+    Model create(C config);
+
+    /**
+     * Parameter-name prefixes upstream checkpoints use where this model's names differ, upstream prefix to ours
+     * (the {@code backend_model.} and {@code model.} wrappers of perceiver-io's exports are understood for all).
+     */
+    default Map<String, String> renames() {
+        return Map.of();
+    }
+
+    /**
+     * The batch a reference fixture's {@code io.safetensors} gives the model (inputs and labels under the names the
+     * model reads), as {@code reference-check} feeds it.
+     */
+    Batch fixtureBatch(Map<String, INDArray> io, C config);
+
+    /** The name of the fixture tensor holding the expected model output. */
+    default String fixtureOutput() {
+        return "logits";
+    }
+
+    /** A batch of the right shapes and value ranges (random), for the benchmark. */
+    Batch randomBatch(C config, int batchSize, long seed);
+
+    /** Parameter-name prefixes that are not trained, as the configuration's {@code freeze} keys say. */
+    List<String> frozenPrefixes(C config);
+
+    /** Whether decoupled weight decay applies to a parameter (all by default, as perceiver-io's AdamW). */
+    default boolean decays(String param) {
+        return true;
+    }
+
+    /** {@link #validate} and {@link #create} for a configuration object of unchecked type. */
+    default Model build(Object config) {
+        return create(validate(configClass().cast(config), "model."));
+    }
+}
