@@ -51,10 +51,21 @@ public final class UpstreamWeights {
      */
     public static Report load(WeightSource tensors, Model model, Map<String, INDArray> target, String source,
                               Map<String, String> renames) {
+        return load(tensors, model, target, source, renames, "");
+    }
+
+    /**
+     * As {@link #load(WeightSource, Model, Map, String, Map)}, for the parameters and buffers whose names start with
+     * {@code only} ({@code 0.}: an encoder): the others are neither loaded nor missed.
+     */
+    public static Report load(WeightSource tensors, Model model, Map<String, INDArray> target, String source,
+                              Map<String, String> renames, String only) {
         Map<String, INDArray> buffers = model.buffers();
         Set<String> missing = new LinkedHashSet<>();
         for (ParamSpec s : model.parameters()) {
-            missing.add(s.name());
+            if (s.name().startsWith(only)) {
+                missing.add(s.name());
+            }
         }
         List<String> unexpected = new ArrayList<>();
         List<String> problems = new ArrayList<>();
@@ -62,6 +73,9 @@ public final class UpstreamWeights {
         int loaded = 0;
         for (String key : tensors.names()) {
             String name = resolve(renamed(key, renames), target.keySet(), buffers.keySet());
+            if (!only.isEmpty() && (name == null ? !unwrapped(key).startsWith(only) : !name.startsWith(only))) {
+                continue;
+            }
             if (name == null) {
                 unexpected.add(key);
                 continue;
@@ -107,6 +121,16 @@ public final class UpstreamWeights {
             throw new IllegalArgumentException(msg.toString());
         }
         return new Report(loaded, checked);
+    }
+
+    /** A checkpoint name without the export wrapper it may have. */
+    private static String unwrapped(String key) {
+        for (String p : PREFIXES) {
+            if (key.startsWith(p)) {
+                return key.substring(p.length());
+            }
+        }
+        return key;
     }
 
     private static String renamed(String key, Map<String, String> renames) {

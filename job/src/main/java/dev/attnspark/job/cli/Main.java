@@ -21,12 +21,13 @@ import java.nio.file.NotDirectoryException;
  */
 @Command(name = "attnspark", mixinStandardHelpOptions = true, version = "attnspark 0.1.0",
         description = {"Train attention models data-parallel on Apache Spark, with DL4J on the executors.",
-                "Trains the Perceiver IO image classifier today; Perceiver IO on text, Perceiver AR and Fuyu "
-                        + "are planned (see README.md)."},
+                "Trains Perceiver IO today: the image classifier (MNIST), the masked language model and the "
+                        + "sentiment classifier (IMDb); Perceiver AR and Fuyu are planned (see README.md)."},
         footer = {"", "Every verb answers --help. Configuration keys and their defaults: "
                 + "train --config FILE --print_config; they are described in docs/configuration.md."},
-        subcommands = {TrainCommand.class, EvaluateCommand.class, ReferenceCheckCommand.class,
-                MakeDigitsCommand.class, BenchmarkCommand.class, PlotCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, EvaluateCommand.class, PrepCommand.class, ReferenceCheckCommand.class,
+                MakeDigitsCommand.class, MakeReviewsCommand.class, BenchmarkCommand.class, PlotCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

@@ -57,8 +57,12 @@ public final class ConfigLoader {
 
         Class<? extends DataConfig> dataConfig(String task);
 
-        /** Validates a bound model configuration; throws {@link IllegalArgumentException} naming {@code model.*} keys. */
-        void validateModel(String task, Object model);
+        /**
+         * Sets the model keys that follow the data (as perceiver-io's CLI links {@code data.max_seq_len} to
+         * {@code model.encoder.max_seq_len}), then validates the model configuration; throws
+         * {@link IllegalArgumentException} naming {@code model.*} keys.
+         */
+        void linkAndValidateModel(String task, Object model, DataConfig data);
     }
 
     private ConfigLoader() {}
@@ -199,12 +203,12 @@ public final class ConfigLoader {
         LrSchedulerConfig lrScheduler = section(tree, "lr_scheduler", LrSchedulerConfig.class);
         TrainerConfig trainer = section(tree, "trainer", TrainerConfig.class);
         SparkConfig spark = section(tree, "spark", SparkConfig.class);
+        data.validate();
         try {
-            schema.validateModel(task, model);
+            schema.linkAndValidateModel(task, model, data);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage(), e);
         }
-        data.validate();
         optimizer.validate();
         lrScheduler.validate();
         trainer.validate();

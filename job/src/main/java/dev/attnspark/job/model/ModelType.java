@@ -53,6 +53,23 @@ public interface ModelType<C> {
     /** A batch of the right shapes and value ranges (random), for the benchmark. */
     Batch randomBatch(C config, int batchSize, long seed);
 
+    /**
+     * Weights a fresh model starts from, in loading order (later ones overwrite earlier ones): perceiver-io's
+     * {@code model.params} (the whole model) and {@code model.encoder.params} (the encoder only). None by default.
+     */
+    default List<Start> startingWeights(C config) {
+        return List.of();
+    }
+
+    /**
+     * Where some of a fresh model's weights come from.
+     *
+     * @param key    the configuration key that named it, for messages (e.g. {@code model.encoder.params})
+     * @param path   a checkpoint or run folder of this job, or safetensors (a file, an index, or a folder of them)
+     * @param prefix only parameters whose names start with this are loaded ({@code ""}: all)
+     */
+    record Start(String key, String path, String prefix) {}
+
     /** Parameter-name prefixes that are not trained, as the configuration's {@code freeze} keys say. */
     List<String> frozenPrefixes(C config);
 

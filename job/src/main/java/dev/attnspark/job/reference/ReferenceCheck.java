@@ -92,7 +92,13 @@ public final class ReferenceCheck {
         if (!Files.isRegularFile(configFile)) {
             throw new NoSuchFileException(configFile.toString(), null, "fixture has no config.json");
         }
-        C config = type.validate(ModelTypes.readConfig(type, configFile.toFile()), "");
+        C config;
+        try {
+            config = type.validate(ModelTypes.readConfig(type, configFile.toFile()), "");
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException(configFile + ": not a " + type.name() + " configuration ("
+                    + e.getOriginalMessage().lines().findFirst().orElse("") + ")", e);
+        }
         Batch batch;
         try {
             batch = type.fixtureBatch(io, config);

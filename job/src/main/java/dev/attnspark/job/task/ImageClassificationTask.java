@@ -59,7 +59,7 @@ public final class ImageClassificationTask implements Task<ImageExample> {
         Mnist.SplitFiles valid = Mnist.open(d.datasetDir, Mnist.Split.TEST, sc.hadoopConfiguration());
         boolean normalize = d.normalize;
         return new TaskData<>(train != null ? Mnist.rdd(sc, train, numPartitions) : null,
-                Mnist.rdd(sc, valid, numPartitions), examples -> batch(examples, normalize),
+                Mnist.rdd(sc, valid, numPartitions), (examples, epoch) -> batch(examples, normalize),
                 "MNIST at " + d.datasetDir + ": " + (train != null ? train.size() + " train / " : "") + valid.size()
                         + " valid images");
     }

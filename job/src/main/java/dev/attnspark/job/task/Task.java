@@ -23,6 +23,10 @@ public interface Task<E> extends Serializable {
 
     Class<? extends DataConfig> dataConfigClass();
 
+    /** Sets the model keys that follow the data section (e.g. the vocabulary size and the sequence length). */
+    default void link(Object modelConfig, DataConfig data) {
+    }
+
     /**
      * Checks what the task needs of a model its type accepts (e.g. ten classes for MNIST); messages name
      * {@code model.*} keys. The model type's own checks have run.
@@ -36,6 +40,19 @@ public interface Task<E> extends Serializable {
      * {@link TaskData#train} is null.
      */
     TaskData<E> data(JavaSparkContext sc, JobConfig cfg, int numPartitions, boolean withTrain);
+
+    /**
+     * Writes the task's data tokenized and cut, once, for the {@code prep} verb (perceiver-io's {@code preproc});
+     * {@code train} then reads {@code out} as its {@code data.dataset_dir}. Returns a line saying what was written.
+     */
+    default String prep(JavaSparkContext sc, JobConfig cfg, String out, int numPartitions) {
+        throw new UnsupportedOperationException(name() + " has no preparation step");
+    }
+
+    /** Whether {@link #prep} does something for this task. */
+    default boolean prepares() {
+        return false;
+    }
 
     /** The names of the metrics {@link #metrics} reports, e.g. {@code loss}, {@code accuracy}. */
     default java.util.Set<String> metricNames() {

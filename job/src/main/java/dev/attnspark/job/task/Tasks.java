@@ -14,6 +14,8 @@ public final class Tasks implements ConfigLoader.Schema {
 
     private Tasks() {
         register(new ImageClassificationTask());
+        register(new MaskedLanguageModelTask());
+        register(new TextClassificationTask());
     }
 
     private void register(Task<?> t) {
@@ -44,8 +46,9 @@ public final class Tasks implements ConfigLoader.Schema {
     }
 
     @Override
-    public void validateModel(String task, Object model) {
+    public void linkAndValidateModel(String task, Object model, DataConfig data) {
         Task<?> t = get(task);
+        t.link(model, data);
         t.modelType().build(model);
         t.validateModel(model);
     }

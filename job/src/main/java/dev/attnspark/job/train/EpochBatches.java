@@ -24,13 +24,15 @@ public final class EpochBatches<E> implements AutoCloseable {
     private final JavaPairRDD<Long, List<E>> batches;
     private final long numBatches;
     private final BatchMaker<E> maker;
+    private final int epoch;
     private final Broadcast<int[]> positions;
 
-    private EpochBatches(JavaPairRDD<Long, List<E>> batches, long numBatches, BatchMaker<E> maker,
+    private EpochBatches(JavaPairRDD<Long, List<E>> batches, long numBatches, BatchMaker<E> maker, int epoch,
                          Broadcast<int[]> positions) {
         this.batches = batches;
         this.numBatches = numBatches;
         this.maker = maker;
+        this.epoch = epoch;
         this.positions = positions;
     }
 
@@ -60,7 +62,7 @@ public final class EpochBatches<E> implements AutoCloseable {
                     return out;
                 });
         grouped.persist(StorageLevel.MEMORY_AND_DISK_SER());
-        return new EpochBatches<>(grouped, (n + batchSize - 1) / batchSize, maker, pos);
+        return new EpochBatches<>(grouped, (n + batchSize - 1) / batchSize, maker, epoch, pos);
     }
 
     /** position[i] = where example i falls in this epoch's order. */
@@ -95,11 +97,12 @@ public final class EpochBatches<E> implements AutoCloseable {
      */
     public JavaRDD<MultiDataSet> range(long from, long to, int partitions, List<String> inputs) {
         BatchMaker<E> m = maker;
+        int e = epoch;
         List<String> names = List.copyOf(inputs);
         return batches.filter(t -> t._1 >= from && t._1 < to)
                 .sortByKey(true, partitions)
                 .values()
-                .map(examples -> m.batch(examples).toMultiDataSet(names));
+                .map(examples -> m.batch(examples, e).toMultiDataSet(names));
     }
 
     @Override

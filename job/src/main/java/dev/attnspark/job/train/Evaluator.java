@@ -39,7 +39,7 @@ public final class Evaluator {
                 while (it.hasNext()) {
                     batch.add(it.next());
                     if (batch.size() == batchSize || !it.hasNext()) {
-                        Losses.CrossEntropy ce = layer.score(maker.batch(batch));
+                        Losses.CrossEntropy ce = layer.score(maker.batch(batch, BatchMaker.VALIDATION));
                         sums.add(ce.lossSum(), ce.counted(), ce.correct());
                         batch.clear();
                     }

@@ -7,7 +7,9 @@ import dev.attnspark.job.config.HadoopConf;
 import dev.attnspark.job.config.JobConfig;
 import dev.attnspark.job.config.TrainerConfig;
 import dev.attnspark.job.model.dl4j.Graphs;
-import dev.attnspark.job.model.dl4j.ModelLayer;
+import dev.attnspark.job.checkpoint.StartingWeights;
+import dev.attnspark.job.model.ModelType;
+import dev.attnspark.job.model.dl4j.Graphs;
 import dev.attnspark.job.task.MetricSums;
 import dev.attnspark.job.task.Task;
 import dev.attnspark.job.task.TaskData;
@@ -113,11 +115,29 @@ public final class Trainer {
             throw new ConfigException("data.dataset_dir " + data + ": cannot read (" + e.getMessage() + ")", e);
         }
         checkOutputDir(hadoop);
+        if (!resume) {
+            checkStartingWeights(task.modelType(), hadoop);
+        }
         if (!resume && !new Checkpoints(new RunDir(tc.outputDir, hadoop)).complete().isEmpty()) {
             throw new ConfigException("trainer.output_dir " + tc.outputDir + " already holds checkpoints; pass "
                     + "--resume to continue that run, or choose another trainer.output_dir");
         }
         SparkSetup.checkMaster(cfg.spark());
+    }
+
+    /** {@code model.params} and {@code model.encoder.params} name something that exists. */
+    private <C> void checkStartingWeights(ModelType<C> type, Configuration hadoop) {
+        for (ModelType.Start s : type.startingWeights(type.configClass().cast(cfg.model()))) {
+            Path p = new Path(s.path());
+            try {
+                if (!p.getFileSystem(hadoop).exists(p)) {
+                    throw new ConfigException(s.key() + " " + s.path() + " does not exist (a checkpoint or run folder "
+                            + "of this job, or safetensors; null trains from scratch)");
+                }
+            } catch (IOException e) {
+                throw new ConfigException(s.key() + " " + s.path() + ": cannot read (" + e.getMessage() + ")", e);
+            }
+        }
     }
 
     /** The run folder is a folder, or can become one: no file in its place or above it. */
@@ -171,7 +191,8 @@ public final class Trainer {
                 checkpoints = new Checkpoints(runDir);
                 Optional<Checkpoints.Loaded> from = startingPoint();
                 shardAndPlan(sc, from);
-                ComputationGraph net = from.map(Checkpoints.Loaded::network).orElseGet(this::freshNetwork);
+                ComputationGraph net = from.map(Checkpoints.Loaded::network)
+                        .orElseGet(() -> freshNetwork(sc.hadoopConfiguration()));
                 ModelSummary.lines(cfg.task(), net).forEach(progress::line);
                 runDir.writeText("config.yaml", cfg.toYaml());
 
@@ -245,10 +266,16 @@ public final class Trainer {
             }
         }
 
-        private ComputationGraph freshNetwork() {
+        /** A new model, started from {@code model.params} / {@code model.encoder.params} if given. */
+        private ComputationGraph freshNetwork(Configuration hadoop) {
             ComputationGraph net = new ComputationGraph(Optimizers.graph(task, cfg, plan.trainerLr()));
             net.init();
+            startFrom(net, task.modelType(), hadoop);
             return net;
+        }
+
+        private <C> void startFrom(ComputationGraph net, ModelType<C> type, Configuration hadoop) {
+            StartingWeights.load(net, type, type.configClass().cast(cfg.model()), hadoop).forEach(progress::line);
         }
 
         private void epochs(JavaSparkContext sc, RoundWatchdog watchdog) {

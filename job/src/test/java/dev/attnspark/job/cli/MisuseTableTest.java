@@ -32,6 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class MisuseTableTest {
     static final Path TABLE = Path.of("../docs/reliability.md");
+    static final String TEXT_CONF = "../conf/perceiver-io-txt-clf-imdb-dec.yaml";
     private static final Pattern ROW = Pattern.compile("^\\| (\\d+) \\| ([^|]+) \\| (.+) \\| (-|\\d+) \\| (.+) \\| (.+) \\|$");
     private static final Pattern QUOTED = Pattern.compile("`([^`]+)`");
 
@@ -63,6 +64,7 @@ class MisuseTableTest {
         Files.delete(noIo.resolve("io.safetensors"));
 
         places.put("$CONF", TestRuns.EXAMPLE);
+        places.put("$TEXTCONF", TEXT_CONF);
         places.put("$DIGITS", digits.toString());
         places.put("$TESTONLY", testOnly.toString());
         places.put("$TRUNCATED", truncated.toString());
@@ -156,6 +158,12 @@ class MisuseTableTest {
                         "--trainer.output_dir=" + out, "--trainer.strategy=single", "--spark.master=local[2]",
                         "--data.batch_size=32", "--trainer.max_steps=4"));
                 args.addAll(TestRuns.SMALL_MODEL);
+                continue;
+            }
+            if (word.equals("$TEXT")) {
+                args.addAll(List.of("train", "--config", TEXT_CONF, "--data.dataset_dir=" + digits,
+                        "--trainer.output_dir=" + out, "--model.encoder.params=null", "--trainer.strategy=single",
+                        "--spark.master=local[2]", "--spark.conf.spark.ui.enabled=false"));
                 continue;
             }
             String w = word.replace("$OUT", out);

@@ -6,7 +6,12 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
 import org.nd4j.linalg.learning.config.NoOp;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The DL4J computation graph around a hosted model: one network input per named model input (in the order of the
@@ -38,5 +43,15 @@ public final class Graphs {
     /** The model layer of a network built by {@link #of}. */
     public static ModelLayer modelLayer(ComputationGraph net) {
         return (ModelLayer) net.getOutputLayer(0).conf().getLayer();
+    }
+
+    /**
+     * The model's parameters by upstream name, as views into the network's parameters: writing one writes the
+     * network.
+     */
+    public static Map<String, INDArray> parameters(ComputationGraph net) {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        net.getOutputLayer(0).paramTable().forEach((k, v) -> out.put(ModelParamInitializer.upstreamName(k), v));
+        return out;
     }
 }

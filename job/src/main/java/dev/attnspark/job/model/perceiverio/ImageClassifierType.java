@@ -60,6 +60,11 @@ public final class ImageClassifierType implements ModelType<ImageClassifierConfi
     }
 
     @Override
+    public List<Start> startingWeights(ImageClassifierConfig config) {
+        return config.startingWeights();
+    }
+
+    @Override
     public List<String> frozenPrefixes(ImageClassifierConfig config) {
         return config.frozenPrefixes();
     }

@@ -2,6 +2,7 @@ package dev.attnspark.job.model.perceiverio;
 
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import dev.attnspark.job.model.ModelType;
 import dev.attnspark.job.model.core.DecoderConfig;
 import dev.attnspark.job.model.core.EncoderConfig;
 
@@ -20,6 +21,11 @@ public abstract class PerceiverIOConfig<E extends EncoderConfig, D extends Decod
     public int numLatents = 512;
     /** Latent channels D. */
     public int numLatentChannels = 1024;
+    /**
+     * A checkpoint of this job (a checkpoint or run folder) or upstream safetensors to start the whole model from;
+     * null or empty trains from scratch (the Lightning module's {@code params}).
+     */
+    public String params;
     /** Accepted for compatibility with upstream configs; only {@code false} is supported. */
     public boolean activationCheckpointing = false;
     /** Accepted for compatibility with upstream configs; only {@code false} is supported. */
@@ -62,6 +68,18 @@ public abstract class PerceiverIOConfig<E extends EncoderConfig, D extends Decod
             throw new IllegalArgumentException(prefix + "activation_checkpointing/activation_offloading are not "
                     + "supported; set them to false");
         }
+    }
+
+    /** {@code model.params}, then an encoder's own {@code params}, as perceiver-io's Lightning modules load them. */
+    public List<ModelType.Start> startingWeights() {
+        List<ModelType.Start> s = new ArrayList<>();
+        if (params != null && !params.isBlank()) {
+            s.add(new ModelType.Start("model.params", params, ""));
+        }
+        if (encoder instanceof TextEncoderConfig t && t.params != null && !t.params.isBlank()) {
+            s.add(new ModelType.Start("model.encoder.params", t.params, "0."));
+        }
+        return s;
     }
 
     /** {@code 0.} is the encoder, {@code 1.} the decoder, as in perceiver-io's {@code PerceiverIO} sequence. */

@@ -7,12 +7,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.util.List;
 
 /** The batch arrays of perceiver-io's text models, as its data modules name them. */
-final class TextInputs {
+public final class TextInputs {
     /** Token ids [B, L]. */
-    static final String INPUT_IDS = "input_ids";
+    public static final String INPUT_IDS = "input_ids";
     /** [B, L], true (1) at padding positions, which no attention attends to. */
-    static final String PAD_MASK = "pad_mask";
-    static final List<String> NAMES = List.of(INPUT_IDS, PAD_MASK);
+    public static final String PAD_MASK = "pad_mask";
+    public static final List<String> NAMES = List.of(INPUT_IDS, PAD_MASK);
 
     private TextInputs() {}
 

@@ -39,6 +39,11 @@ public final class TextModelTypes {
             return config.frozenPrefixes();
         }
 
+        @Override
+        public List<Start> startingWeights(C config) {
+            return config.startingWeights();
+        }
+
         /** Random byte ids over the whole input length and no padding, as the PyTorch peer's random batches. */
         Batch random(C config, int batchSize, long seed, INDArray labels) {
             TextEncoderConfig enc = config.encoder;
