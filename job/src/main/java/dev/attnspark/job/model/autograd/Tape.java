@@ -1,6 +1,13 @@
 package dev.attnspark.job.model.autograd;
 
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.ResetPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +25,20 @@ public final class Tape implements AutoCloseable {
     private final List<Step> steps = new ArrayList<>();
     private final List<INDArray> owned = new ArrayList<>();
     private final ParamSource params;
+    /** During {@link #backward} inside a workspace: that workspace, where gradients that outlive a step go. */
+    private MemoryWorkspace gradientSpace;
+
+    /**
+     * The scratch memory of one backward step, reset after each: its temporaries (softmax and GELU backward
+     * terms, transposed products) are freed step by step instead of piling up in the caller's workspace until the
+     * whole backward pass is done (for the 201M-parameter MLM that pile was most of a step's memory).
+     */
+    private static final String SCRATCH_ID = "attnspark-backward-step";
+    private static final WorkspaceConfiguration SCRATCH = WorkspaceConfiguration.builder()
+            .initialSize(0).overallocationLimit(0.1)
+            .policyLearning(LearningPolicy.FIRST_LOOP).policyReset(ResetPolicy.BLOCK_LEFT)
+            .policySpill(SpillPolicy.REALLOCATE).policyAllocation(AllocationPolicy.OVERALLOCATE)
+            .build();
 
     /** Where a tape finds parameter values and the gradient views to accumulate into. */
     public interface ParamSource {
@@ -110,18 +131,45 @@ public final class Tape implements AutoCloseable {
             return;
         }
         accumulate(out, dOut.dup());
-        for (int i = steps.size() - 1; i >= 0; i--) {
-            Step s = steps.get(i);
-            if (s.out.grad == null) {
-                continue;
+        gradientSpace = Nd4j.getMemoryManager().getCurrentWorkspace();
+        try {
+            for (int i = steps.size() - 1; i >= 0; i--) {
+                Step s = steps.get(i);
+                if (s.out.grad == null) {
+                    continue;
+                }
+                if (gradientSpace == null) {
+                    s.backward.run();
+                } else {
+                    try (MemoryWorkspace scratch = Nd4j.getWorkspaceManager().getAndActivateWorkspace(SCRATCH,
+                            SCRATCH_ID)) {
+                        s.backward.run();
+                    }
+                }
+                if (s.out.gradSink == null) {
+                    release(s.out.grad);
+                    s.out.grad = null;
+                }
             }
-            s.backward.run();
-            if (s.out.gradSink == null) {
-                release(s.out.grad);
-                s.out.grad = null;
-            }
+        } finally {
+            gradientSpace = null;
+            steps.clear();
         }
-        steps.clear();
+    }
+
+    /**
+     * A gradient array that outlives the backward step creating it: made in the workspace the pass runs in (outside
+     * the step's scratch), or as {@code make} makes it when there is none. (Made outside every workspace and freed
+     * as soon as consumed, the 201M-parameter MLM peaked at 6.20 GB instead of 6.27 GB: not worth the allocations.)
+     */
+    private static INDArray lasting(Var v, java.util.function.Supplier<INDArray> make) {
+        MemoryWorkspace space = v.tape.gradientSpace;
+        if (space == null) {
+            return make.get();
+        }
+        try (MemoryWorkspace borrowed = space.notifyScopeBorrowed()) {
+            return make.get();
+        }
     }
 
     /** Adds {@code g} into the gradient of {@code v}; takes ownership of {@code g} when it becomes the gradient. */
@@ -133,7 +181,7 @@ public final class Tape implements AutoCloseable {
             v.grad = sink(v);
         }
         if (v.grad == null) {
-            v.grad = g.isView() ? g.dup() : g;
+            v.grad = v.tape.gradientSpace != null ? lasting(v, g::dup) : g.isView() ? g.dup() : g;
         } else {
             v.grad.addi(g.reshape(v.grad.shape()));
             if (!g.isView()) {
@@ -145,7 +193,7 @@ public final class Tape implements AutoCloseable {
     /** The gradient buffer of {@code v}, zero-filled on first use, for ops that accumulate in place (gemm beta=1). */
     static INDArray gradBuffer(Var v) {
         if (v.grad == null) {
-            v.grad = v.gradSink != null ? sink(v) : v.value.ulike().assign(0);
+            v.grad = v.gradSink != null ? sink(v) : lasting(v, () -> v.value.ulike().assign(0));
         }
         return v.grad;
     }
