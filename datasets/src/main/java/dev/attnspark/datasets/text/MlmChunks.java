@@ -1,9 +1,11 @@
 package dev.attnspark.datasets.text;
 
 import org.apache.spark.api.java.JavaRDD;
+import scala.Tuple2;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -19,18 +21,36 @@ import java.util.NoSuchElementException;
  *     {@code Dataset.map(chunk, batched=True, batch_size=preproc_batch_size)}: a batch whose tokens number at least
  *     {@code max_seq_len} is cut into full chunks and its remainder dropped; a batch shorter than that gives one
  *     short chunk. Chunks cut at fixed positions, so a word can be split across two chunks.</li>
- * <li>Batches run over consecutive texts within a partition (upstream: within each {@code num_proc} worker's
- *     contiguous shard), so chunk boundaries depend on the partitioning, deterministically.</li>
- * <li>A chunk's index is its partition in the high 32 bits and its position in the partition in the low ones: stable
- *     for a given input and partitioning, and what seeds its masks.</li>
+ * <li>Batches are the split's texts {@code [k·preproc_batch_size, (k+1)·preproc_batch_size)} in reading order,
+ *     whatever the partitioning (upstream, with one preprocessing worker): so training, a resumed run and
+ *     {@code evaluate} cut the same chunks whatever their number of workers.</li>
+ * <li>A chunk's index is its batch number in the high 32 bits and its position in the batch in the low ones: stable
+ *     for a given input, and what seeds its masks.</li>
  * </ul>
  */
 public final class MlmChunks {
     private MlmChunks() {}
 
-    /** Texts to chunks, order-preserving, one batch of texts at a time in each partition. */
+    /**
+     * Texts to chunks in order: the texts are numbered, grouped into batches of {@code preproc_batch_size}
+     * consecutive texts (one shuffle of the texts), and each batch is chunked on its own, in batch order.
+     */
     public static JavaRDD<TokenChunk> chunks(JavaRDD<String> texts, MlmOptions options) {
-        return texts.mapPartitionsWithIndex((partition, it) -> chunks(it, options, (long) partition << 32), true);
+        long size = options.preprocBatchSize();
+        int partitions = texts.getNumPartitions();
+        return texts.zipWithIndex()
+                .mapToPair(t -> new Tuple2<>(t._2 / size, new Tuple2<>(t._2, t._1)))
+                .groupByKey()
+                .mapValues(batch -> {
+                    List<Tuple2<Long, String>> l = new ArrayList<>();
+                    batch.forEach(l::add);
+                    l.sort(Comparator.comparingLong(Tuple2::_1));
+                    List<String> ordered = new ArrayList<>(l.size());
+                    l.forEach(x -> ordered.add(x._2));
+                    return ordered;
+                })
+                .sortByKey(true, partitions)
+                .flatMap(b -> chunkBatch(b._2, options.maxSeqLen(), options.addSpecialTokens(), b._1 << 32).iterator());
     }
 
     /** The chunks of a sequence of texts (one partition), numbered from {@code firstIndex}. */

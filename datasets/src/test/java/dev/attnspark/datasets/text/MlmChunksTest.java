@@ -81,12 +81,15 @@ class MlmChunksTest {
         MlmOptions o = MlmOptions.defaults().withMaxSeqLen(128).withAddSpecialTokens(true).withPreprocBatchSize(50);
         JavaRDD<String> rdd = sc.parallelize(texts, 3);
         List<TokenChunk> chunks = MlmChunks.chunks(rdd, o).collect();
-        // per partition, batches of 50 consecutive texts, as locally
+        // batches of 50 consecutive texts of the whole split, as locally, whatever the partitioning
         List<TokenChunk> expected = new ArrayList<>();
-        for (int p = 0; p < 3; p++) {
-            MlmChunks.chunks(texts.subList(p * 100, p * 100 + 100).iterator(), o, (long) p << 32)
+        for (int b = 0; b < 6; b++) {
+            MlmChunks.chunks(texts.subList(b * 50, b * 50 + 50).iterator(), o, (long) b << 32)
                     .forEachRemaining(expected::add);
         }
+        List<TokenChunk> otherPartitioning = MlmChunks.chunks(sc.parallelize(texts, 7), o).collect();
+        assertThat(otherPartitioning).extracting(TokenChunk::index).isEqualTo(chunks.stream().map(TokenChunk::index)
+                .toList());
         assertThat(chunks).hasSameSizeAs(expected);
         for (int i = 0; i < chunks.size(); i++) {
             assertThat(chunks.get(i).index()).isEqualTo(expected.get(i).index());
