@@ -8,8 +8,6 @@ import dev.attnspark.job.model.ParamSpec;
 import dev.attnspark.job.model.autograd.Tape;
 import dev.attnspark.job.model.autograd.Var;
 import dev.attnspark.job.model.core.PerceiverDecoder;
-import dev.attnspark.job.model.core.PerceiverEncoder;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.List;
 import java.util.Map;
@@ -21,24 +19,18 @@ import java.util.Map;
  * the loss is the cross-entropy over the labelled (masked) positions, labels -100 elsewhere. Outputs [B, L, V].
  */
 public final class MaskedLanguageModel implements Model {
-    private final TokenInputAdapter inputAdapter;
-    private final PerceiverEncoder encoder;
+    private final TextEncoder encoder;
     private final PerceiverDecoder decoder;
     private final List<ParamSpec> parameters;
 
     public MaskedLanguageModel(MaskedLanguageModelConfig config) {
-        TextEncoderConfig enc = config.encoder;
         TextDecoderConfig dec = config.decoder;
         ParamScope root = ParamScope.root();
-        ParamScope encoderScope = root.child("0");
-        this.inputAdapter = new TokenInputAdapter(encoderScope.child("input_adapter"), enc.vocabSize, enc.maxSeqLen,
-                enc.numInputChannels, enc.initScale);
-        this.encoder = new PerceiverEncoder(encoderScope, inputAdapter, config.numLatents, config.numLatentChannels,
-                enc.numCrossAttentionQkChannels, enc);
+        this.encoder = new TextEncoder(root.child("0"), config);
         boolean tied = dec.numOutputQueryChannels == null;
         int queryChannels = (int) config.outputQueryChannels();
         this.decoder = new PerceiverDecoder(root.child("1"),
-                s -> tied ? new TiedTokenOutputAdapter(s, inputAdapter.txtEmbedding(), dec.vocabSize)
+                s -> tied ? new TiedTokenOutputAdapter(s, encoder.txtEmbedding(), dec.vocabSize)
                         : new TokenOutputAdapter(s, queryChannels, dec.vocabSize, dec.initScale),
                 dec.maxSeqLen, queryChannels, config.numLatentChannels, dec);
         this.parameters = root.specs();
@@ -61,8 +53,8 @@ public final class MaskedLanguageModel implements Model {
 
     @Override
     public Output forward(Tape t, Batch batch) {
-        INDArray ids = batch.get(TextInputs.INPUT_IDS);
-        Var latents = encoder.forward(t, ids, TextInputs.padMask(batch));
-        return Output.crossEntropy(decoder.forward(t, latents, ids.size(1)), batch.labels());
+        Var latents = encoder.forward(t, batch);
+        long length = batch.get(TextInputs.INPUT_IDS).size(1);
+        return Output.crossEntropy(decoder.forward(t, latents, length), batch.labels());
     }
 }

@@ -10,7 +10,6 @@ import dev.attnspark.job.model.autograd.Var;
 import dev.attnspark.job.model.core.ClassificationDecoderConfig;
 import dev.attnspark.job.model.core.ClassificationOutputAdapter;
 import dev.attnspark.job.model.core.PerceiverDecoder;
-import dev.attnspark.job.model.core.PerceiverEncoder;
 
 import java.util.List;
 import java.util.Map;
@@ -21,19 +20,14 @@ import java.util.Map;
  * labels are class ids [B]; outputs class logits [B, C].
  */
 public final class TextClassifier implements Model {
-    private final PerceiverEncoder encoder;
+    private final TextEncoder encoder;
     private final PerceiverDecoder decoder;
     private final List<ParamSpec> parameters;
 
     public TextClassifier(TextClassifierConfig config) {
-        TextEncoderConfig enc = config.encoder;
         ClassificationDecoderConfig dec = config.decoder;
         ParamScope root = ParamScope.root();
-        ParamScope encoderScope = root.child("0");
-        TokenInputAdapter inputAdapter = new TokenInputAdapter(encoderScope.child("input_adapter"), enc.vocabSize,
-                enc.maxSeqLen, enc.numInputChannels, enc.initScale);
-        this.encoder = new PerceiverEncoder(encoderScope, inputAdapter, config.numLatents, config.numLatentChannels,
-                enc.numCrossAttentionQkChannels, enc);
+        this.encoder = new TextEncoder(root.child("0"), config);
         this.decoder = new PerceiverDecoder(root.child("1"),
                 s -> new ClassificationOutputAdapter(s, dec.numClasses, dec.numOutputQueryChannels, dec.initScale),
                 dec.numOutputQueries, dec.numOutputQueryChannels, config.numLatentChannels, dec);
@@ -57,7 +51,7 @@ public final class TextClassifier implements Model {
 
     @Override
     public Output forward(Tape t, Batch batch) {
-        Var latents = encoder.forward(t, batch.get(TextInputs.INPUT_IDS), TextInputs.padMask(batch));
+        Var latents = encoder.forward(t, batch);
         return Output.crossEntropy(decoder.forward(t, latents), batch.labels());
     }
 }
