@@ -2,6 +2,8 @@ package dev.attnspark.job.config;
 
 import dev.attnspark.datasets.text.MlmOptions;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -46,6 +48,21 @@ public class ImdbDataConfig extends DataConfig {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage(), e);
         }
+    }
+
+    /**
+     * The keys that shape the tokens of a prepared dataset, by configuration name; the masked language model adds
+     * {@code preproc_batch_size}, which shapes its chunks.
+     */
+    public Map<String, Object> tokenSettings(boolean chunked) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("tokenizer", tokenizer);
+        s.put("add_special_tokens", addSpecialTokens);
+        s.put("max_seq_len", maxSeqLen);
+        if (chunked) {
+            s.put("preproc_batch_size", preprocBatchSize);
+        }
+        return s;
     }
 
     /** The masked-language-model preprocessing these keys describe, with masks seeded by {@code seed}. */

@@ -67,10 +67,10 @@ public final class MaskedLanguageModelTask implements Task<TokenChunk> {
         JavaRDD<TokenChunk> train, valid;
         String from;
         if (PreparedText.isPrepared(d.datasetDir, sc.hadoopConfiguration())) {
-            PreparedText.require(d.datasetDir, PreparedText.CHUNKS_KIND, settings(d), validSplit,
+            PreparedText.require(d.datasetDir, PreparedText.CHUNKS_KIND, d.tokenSettings(true), validSplit,
                     sc.hadoopConfiguration());
             if (withTrain) {
-                PreparedText.require(d.datasetDir, PreparedText.CHUNKS_KIND, settings(d), trainSplit,
+                PreparedText.require(d.datasetDir, PreparedText.CHUNKS_KIND, d.tokenSettings(true), trainSplit,
                         sc.hadoopConfiguration());
             }
             train = withTrain ? PreparedText.chunks(d.datasetDir, trainSplit, numPartitions) : null;
@@ -93,12 +93,12 @@ public final class MaskedLanguageModelTask implements Task<TokenChunk> {
                         + " whole-word masking of " + d.maskProb + " of the words");
     }
 
-    /** Tokenizes and chunks the {@code unsupervised} and {@code test} reviews into Parquet at {@code out}. */
     @Override
     public boolean prepares() {
         return true;
     }
 
+    /** Tokenizes and chunks the {@code unsupervised} and {@code test} reviews into Parquet at {@code out}. */
     @Override
     public String prep(JavaSparkContext sc, JobConfig cfg, String out, int numPartitions) {
         ImdbDataConfig d = (ImdbDataConfig) cfg.data();
@@ -108,19 +108,9 @@ public final class MaskedLanguageModelTask implements Task<TokenChunk> {
             splits.put(split.hfName(), chunks(sc, Imdb.locate(d.datasetDir, split, sc.hadoopConfiguration()), options,
                     numPartitions));
         }
-        PreparedText.Manifest m = PreparedText.writeChunks(splits, settings(d), d.datasetDir, out,
+        PreparedText.Manifest m = PreparedText.writeChunks(splits, d.tokenSettings(true), d.datasetDir, out,
                 sc.hadoopConfiguration());
         return "wrote " + m.splits() + " chunks of " + d.maxSeqLen + " tokens to " + out;
-    }
-
-    /** The data keys that shape the chunks (masking is drawn at batch time, so it is not among them). */
-    private static Map<String, Object> settings(ImdbDataConfig d) {
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("tokenizer", d.tokenizer);
-        s.put("add_special_tokens", d.addSpecialTokens);
-        s.put("max_seq_len", d.maxSeqLen);
-        s.put("preproc_batch_size", d.preprocBatchSize);
-        return s;
     }
 
     private static JavaRDD<TokenChunk> chunks(JavaSparkContext sc, Imdb.Source split, MlmOptions options, int parts) {
@@ -129,7 +119,8 @@ public final class MaskedLanguageModelTask implements Task<TokenChunk> {
 
     /**
      * Chunks masked for {@code epoch} ({@link BatchMaker#VALIDATION}: the static mask), padded to the longest:
-     * {@code input_ids}, {@code pad_mask} and {@code labels} (original ids at masked words, -100 elsewhere), all [B, L].
+     * {@code input_ids}, {@code pad_mask} and {@code labels} (original ids at masked words, -100 elsewhere), all
+     * [B, L].
      */
     static Batch batch(List<TokenChunk> chunks, WholeWordMasking masking, int epoch, int maxSeqLen) {
         List<int[]> inputs = new ArrayList<>(chunks.size());

@@ -10,8 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * What a configuration's {@code task} trains: the model type, its data and its metrics (the model scores a batch). Everything else (the
- * epoch loop, strategies, checkpoints, metrics files) is the trainer's and shared by all tasks.
+ * What a configuration's {@code task} trains: the model type, its data and its metrics (the model scores a batch).
+ * Everything else (the epoch loop, strategies, checkpoints, metrics files) is the trainer's and shared by all tasks.
  */
 public interface Task<E> extends Serializable {
 

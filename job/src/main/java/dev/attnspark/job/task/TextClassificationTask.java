@@ -70,7 +70,8 @@ public final class TextClassificationTask implements Task<TokenizedText> {
         String from;
         if (PreparedText.isPrepared(d.datasetDir, sc.hadoopConfiguration())) {
             for (String split : withTrain ? List.of(trainSplit, validSplit) : List.of(validSplit)) {
-                PreparedText.require(d.datasetDir, PreparedText.TEXTS_KIND, settings(d), split, sc.hadoopConfiguration());
+                PreparedText.require(d.datasetDir, PreparedText.TEXTS_KIND, d.tokenSettings(false), split,
+                        sc.hadoopConfiguration());
             }
             train = withTrain ? PreparedText.texts(d.datasetDir, trainSplit, numPartitions) : null;
             valid = PreparedText.texts(d.datasetDir, validSplit, numPartitions);
@@ -86,12 +87,12 @@ public final class TextClassificationTask implements Task<TokenizedText> {
                         + "; reviews cut at " + maxSeqLen + " byte tokens");
     }
 
-    /** Tokenizes the {@code train} and {@code test} reviews into Parquet at {@code out}. */
     @Override
     public boolean prepares() {
         return true;
     }
 
+    /** Tokenizes the {@code train} and {@code test} reviews into Parquet at {@code out}. */
     @Override
     public String prep(JavaSparkContext sc, JobConfig cfg, String out, int numPartitions) {
         ImdbDataConfig d = (ImdbDataConfig) cfg.data();
@@ -99,7 +100,7 @@ public final class TextClassificationTask implements Task<TokenizedText> {
         for (Imdb.Split split : List.of(Imdb.trainSplit(false), Imdb.validSplit())) {
             splits.put(split.hfName(), tokenized(sc, d, split, numPartitions));
         }
-        PreparedText.Manifest m = PreparedText.writeTexts(splits, settings(d), d.datasetDir, out,
+        PreparedText.Manifest m = PreparedText.writeTexts(splits, d.tokenSettings(false), d.datasetDir, out,
                 sc.hadoopConfiguration());
         return "wrote " + m.splits() + " reviews of at most " + d.maxSeqLen + " tokens to " + out;
     }
@@ -110,15 +111,9 @@ public final class TextClassificationTask implements Task<TokenizedText> {
                 numPartitions), d.maxSeqLen, d.addSpecialTokens);
     }
 
-    private static Map<String, Object> settings(ImdbDataConfig d) {
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("tokenizer", d.tokenizer);
-        s.put("add_special_tokens", d.addSpecialTokens);
-        s.put("max_seq_len", d.maxSeqLen);
-        return s;
-    }
-
-    /** {@code input_ids} and {@code pad_mask} [B, L] padded to the longest review, {@code labels} [B] (neg 0, pos 1). */
+    /**
+     * {@code input_ids} and {@code pad_mask} [B, L] padded to the longest review, {@code labels} [B] (neg 0, pos 1).
+     */
     static Batch batch(List<TokenizedText> texts, int maxSeqLen) {
         List<int[]> ids = new ArrayList<>(texts.size());
         float[] labels = new float[texts.size()];
