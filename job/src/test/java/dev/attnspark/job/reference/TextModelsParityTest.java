@@ -17,6 +17,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TextModelsParityTest {
     static final Path MLM = Path.of("src/test/resources/fixtures/perceiver-io-mlm-tiny");
     static final Path CLASSIFIER = Path.of("src/test/resources/fixtures/perceiver-io-txt-clf-tiny");
+    /** Untied linear output, two unshared cross-attention layers and blocks, no decoder cross-attention residual. */
+    static final Path MLM_UNTIED = Path.of("src/test/resources/fixtures/perceiver-io-mlm-untied");
+    /** Three self-attention blocks (the second and third share weights upstream), widened decoder, 3 classes. */
+    static final Path CLASSIFIER_BLOCKS = Path.of("src/test/resources/fixtures/perceiver-io-txt-clf-blocks");
 
     @Test
     void maskedLanguageModelReproducesUpstream() throws Exception {
@@ -31,6 +35,22 @@ class TextModelsParityTest {
         ReferenceCheck.Result result = ReferenceCheck.run("perceiver-io-text-classifier", CLASSIFIER);
         System.out.println(result.report());
         assertTrue(result.passed(), result::report);
+    }
+
+    @Test
+    void untiedOutputAndUnsharedLayersReproduceUpstream() throws Exception {
+        ReferenceCheck.Result result = ReferenceCheck.run("perceiver-io-mlm", MLM_UNTIED);
+        System.out.println(result.report());
+        assertTrue(result.passed(), result::report);
+        assertEquals(2 + 124, result.comparisons().size(), "logits, loss and the gradients of all 124 parameter tensors");
+    }
+
+    @Test
+    void classifierWithSeveralBlocksReproducesUpstream() throws Exception {
+        ReferenceCheck.Result result = ReferenceCheck.run("perceiver-io-text-classifier", CLASSIFIER_BLOCKS);
+        System.out.println(result.report());
+        assertTrue(result.passed(), result::report);
+        assertEquals(2 + 74, result.comparisons().size(), "logits, loss and the gradients of all 74 parameter tensors");
     }
 
     /** The example's model: {@code deepmind/language-perceiver} as perceiver-io's {@code convert_config} maps it. */
