@@ -54,23 +54,25 @@ public final class F {
         return r[0];
     }
 
-    /** Layer normalization over the last dimension (PyTorch {@code nn.LayerNorm}, biased variance). */
+    /**
+     * Layer normalization over the last dimension (PyTorch {@code nn.LayerNorm}, biased variance). Keeps only the
+     * output and the per-row mean and reciprocal deviation: backward recomputes the normalized input from {@code x}
+     * (which the tape holds anyway) in its scratch space, so a step stores one input-sized array here, not three.
+     */
     public static Var layerNorm(Var x, Var gain, Var bias, double eps) {
         Tape t = x.tape();
         long c = x.size(x.value.rank() - 1);
         INDArray x2 = as2d(x.value, c);
-        INDArray mean = x2.mean(1);
-        INDArray xhat = t.own(x2.subColumnVector(mean));
-        INDArray var = xhat.mul(xhat).mean(1);
-        INDArray rstd = Transforms.pow(var.addi(eps), -0.5, false);
-        xhat.muliColumnVector(rstd);
-        INDArray y2 = t.own(xhat.mulRowVector(gain.value));
+        INDArray mean = t.own(x2.mean(1));
+        INDArray rstd = t.own(Transforms.pow(x2.var(false, 1).addi(eps), -0.5, false));
+        INDArray y2 = t.own(normalized(x2, mean, rstd)).muliRowVector(gain.value);
         if (bias != null) {
             y2.addiRowVector(bias.value);
         }
         Var[] r = new Var[1];
         r[0] = t.result(y2.reshape(x.shape()), () -> {
             INDArray dy2 = as2d(r[0].grad, c);
+            INDArray xhat = normalized(x2, mean, rstd);
             if (gain.requiresGrad) {
                 addColumnSums(dy2.mul(xhat), Tape.gradBuffer(gain));
             }
@@ -81,26 +83,39 @@ public final class F {
                 INDArray dxhat = dy2.mulRowVector(gain.value);
                 INDArray a = dxhat.mean(1);
                 INDArray bb = dxhat.mul(xhat).mean(1);
-                dxhat.subiColumnVector(a).subi(xhat.mulColumnVector(bb)).muliColumnVector(rstd);
+                dxhat.subiColumnVector(a).subi(xhat.muliColumnVector(bb)).muliColumnVector(rstd);
                 Tape.accumulate(x, dxhat.reshape(x.shape()));
             }
         }, x, gain, bias);
         return r[0];
     }
 
-    /** PyTorch's default {@code nn.GELU()}: {@code 0.5 x (1 + erf(x / sqrt 2))}. */
+    /** {@code (x - mean) · rstd} per row, a new array. */
+    private static INDArray normalized(INDArray x2, INDArray mean, INDArray rstd) {
+        return x2.subColumnVector(mean).muliColumnVector(rstd);
+    }
+
+    /**
+     * PyTorch's default {@code nn.GELU()}: {@code 0.5 x (1 + erf(x / sqrt 2))}. Only the output is stored; backward
+     * recomputes {@code erf} from {@code x}.
+     */
     public static Var gelu(Var x) {
         Tape t = x.tape();
-        INDArray erf = t.own(Nd4j.exec(new Erf(x.value.mul(SQRT_HALF))));
-        INDArray y = t.own(erf.add(1.0).muli(x.value).muli(0.5));
+        INDArray y = t.own(erfHalf(x.value)).addi(1.0).muli(x.value).muli(0.5);
         Var[] r = new Var[1];
         r[0] = t.result(y, () -> {
             // d/dx = 0.5 (1 + erf(x/√2)) + x φ(x), φ the standard normal density
             INDArray pdf = Transforms.exp(x.value.mul(x.value).muli(-0.5), false).muli(INV_SQRT_2PI).muli(x.value);
-            INDArray d = erf.add(1.0).muli(0.5).addi(pdf).muli(r[0].grad);
+            INDArray d = erfHalf(x.value).addi(1.0).muli(0.5).addi(pdf).muli(r[0].grad);
             Tape.accumulate(x, d);
         }, x);
         return r[0];
+    }
+
+    /** {@code erf(x / sqrt 2)}, a new array. */
+    private static INDArray erfHalf(INDArray x) {
+        INDArray a = x.mul(SQRT_HALF);
+        return Nd4j.exec(new Erf(a, a));
     }
 
     /** Elementwise sum of two arrays of the same shape (residual connections). */
@@ -262,17 +277,18 @@ public final class F {
             pad4 = keyPad.castTo(logits.dataType()).reshape(b, 1, 1, l);
             logits.muli(pad4.rsub(1.0)).addi(pad4.mul(MASK_FILL));
         }
-        INDArray probs = t.own(Nd4j.exec(new SoftMax(logits, logits.ulike(), 3))[0]);
+        // softmax in place: backward needs the probabilities, not the logits; with dropout the weights probs ⊙ keep
+        // are made again where needed instead of being stored
+        INDArray probs = Nd4j.exec(new SoftMax(logits, logits, 3))[0];
         INDArray keep = t.training() && dropout > 0 ? t.own(dropoutMask(probs, dropout)) : null;
-        INDArray weights = keep == null ? probs : t.own(probs.mul(keep));
-        INDArray o4 = t.own(Nd4j.matmul(weights, v4, false, false, false));
-        INDArray out = mergeHeads(o4);
+        INDArray out = t.own(Nd4j.createUninitialized(v.value.dataType(), b, n, heads * cv));
+        t.scratch(() -> Nd4j.matmul(weights(probs, keep), v4, splitHeads(out, heads), false, false, false));
 
         Var[] r = new Var[1];
         r[0] = t.result(out, () -> {
             INDArray dO4 = heads(contiguous(r[0].grad), heads);
             if (v.requiresGrad) {
-                Tape.accumulate(v, mergeHeads(Nd4j.matmul(weights, dO4, true, false, false)));
+                Tape.accumulate(v, mergeHeads(Nd4j.matmul(weights(probs, keep), dO4, true, false, false)));
             }
             if (!q.requiresGrad && !k.requiresGrad) {
                 return;
@@ -331,6 +347,17 @@ public final class F {
             return contiguous(x).reshape('c', b, 1, n, c);
         }
         return contiguous(x).reshape('c', b, n, heads, c).permute(0, 2, 1, 3);
+    }
+
+    /** The [B, H, N, C] view of a row-major [B, N, H·C] array: an op writing into it fills the merged layout. */
+    private static INDArray splitHeads(INDArray merged, int heads) {
+        long b = merged.size(0), n = merged.size(1), c = merged.size(2) / heads;
+        return merged.reshape('c', b, n, heads, c).permute(0, 2, 1, 3);
+    }
+
+    /** Attention weights after dropout: the probabilities, or {@code probs ⊙ keep} as a new array. */
+    private static INDArray weights(INDArray probs, INDArray keep) {
+        return keep == null ? probs : probs.mul(keep);
     }
 
     /** [B, H, N, C] → [B, N, H·C] (row-major; with one head a reshape of the same data). */

@@ -111,6 +111,20 @@ public final class Tape implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Runs the part of a forward op that makes temporaries (e.g. attention weights after dropout) in the scratch
+     * workspace, so that they are gone when it returns; its results must be written into arrays made before.
+     */
+    void scratch(Runnable compute) {
+        if (Nd4j.getMemoryManager().getCurrentWorkspace() == null) {
+            compute.run();
+            return;
+        }
+        try (MemoryWorkspace scratch = Nd4j.getWorkspaceManager().getAndActivateWorkspace(SCRATCH, SCRATCH_ID)) {
+            compute.run();
+        }
+    }
+
     /** Marks an array created by an op as owned by this tape: it is released in {@link #close}. */
     INDArray own(INDArray a) {
         if (a != null && !a.isView()) {

@@ -4,6 +4,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -32,8 +36,29 @@ class OpsGradientTest {
         check(inputs, f, false);
     }
 
-    /** With {@code training}, dropout is on: every evaluation draws the same masks from the same seed. */
+    /**
+     * With {@code training}, dropout is on: every evaluation draws the same masks from the same seed. Backprop runs
+     * twice, outside any workspace and inside one as in the model layer (where ops keep temporaries in scratch
+     * workspaces), and both must match the finite differences.
+     */
     private static void check(Map<String, INDArray> inputs, Function<Map<String, Var>, Var> f, boolean training) {
+        INDArray weight = Nd4j.rand(DataType.DOUBLE, forward(inputs, f, training).shape()).subi(0.5);
+        check(inputs, f, training, weight, backprop(inputs, f, training, weight, false));
+        check(inputs, f, training, weight, backprop(inputs, f, training, weight, true));
+    }
+
+    private static INDArray forward(Map<String, INDArray> inputs, Function<Map<String, Var>, Var> f, boolean training) {
+        Nd4j.getRandom().setSeed(3);
+        try (Tape t = new Tape(training, false, constants(inputs))) {
+            Map<String, Var> vars = new HashMap<>();
+            inputs.forEach((k, v) -> vars.put(k, k.startsWith("p.") ? t.param(k) : t.constant(v)));
+            return f.apply(vars).value().dup();
+        }
+    }
+
+    /** The gradients of {@code sum(f · weight)} with respect to every input, by the tape. */
+    private static Map<String, INDArray> backprop(Map<String, INDArray> inputs, Function<Map<String, Var>, Var> f,
+                                                  boolean training, INDArray weight, boolean inWorkspace) {
         Nd4j.getRandom().setSeed(3);
         Map<String, INDArray> grads = new HashMap<>();
         inputs.forEach((k, v) -> grads.put(k, v.ulike().assign(0)));
@@ -50,19 +75,25 @@ class OpsGradientTest {
                 return grads.get(name);
             }
         };
-        INDArray weight;
-        Map<String, Var> tapeInputs = new HashMap<>();
-        try (Tape t = new Tape(training, true, src)) {
+        WorkspaceConfiguration conf = WorkspaceConfiguration.builder().initialSize(0)
+                .policyLearning(LearningPolicy.FIRST_LOOP).policySpill(SpillPolicy.REALLOCATE).build();
+        try (MemoryWorkspace ws = inWorkspace ? Nd4j.getWorkspaceManager().getAndActivateWorkspace(conf, "ops-test")
+                : null;
+             Tape t = new Tape(training, true, src)) {
+            Map<String, Var> tapeInputs = new HashMap<>();
             inputs.forEach((k, v) -> tapeInputs.put(k, k.startsWith("p.") ? t.param(k) : t.input(v)));
-            Var out = f.apply(tapeInputs);
-            weight = Nd4j.rand(DataType.DOUBLE, out.shape()).subi(0.5);
-            t.backward(out, weight);
+            t.backward(f.apply(tapeInputs), weight);
             tapeInputs.forEach((k, v) -> {
                 if (!k.startsWith("p.")) {
-                    grads.put(k, v.grad().dup());
+                    grads.put(k, inWorkspace ? v.grad().detach() : v.grad().dup());
                 }
             });
         }
+        return grads;
+    }
+
+    private static void check(Map<String, INDArray> inputs, Function<Map<String, Var>, Var> f, boolean training,
+                              INDArray weight, Map<String, INDArray> grads) {
         Random rnd = new Random(5);
         double eps = 1e-6;
         for (Map.Entry<String, INDArray> in : inputs.entrySet()) {
@@ -86,8 +117,11 @@ class OpsGradientTest {
 
     private static double loss(Map<String, INDArray> inputs, Function<Map<String, Var>, Var> f, INDArray weight,
                                boolean training) {
-        Nd4j.getRandom().setSeed(3);
-        Tape.ParamSource src = new Tape.ParamSource() {
+        return forward(inputs, f, training).mul(weight).sumNumber().doubleValue();
+    }
+
+    private static Tape.ParamSource constants(Map<String, INDArray> inputs) {
+        return new Tape.ParamSource() {
             public INDArray value(String name) {
                 return inputs.get(name);
             }
@@ -100,11 +134,6 @@ class OpsGradientTest {
                 return null;
             }
         };
-        try (Tape t = new Tape(training, false, src)) {
-            Map<String, Var> vars = new HashMap<>();
-            inputs.forEach((k, v) -> vars.put(k, k.startsWith("p.") ? t.param(k) : t.constant(v)));
-            return f.apply(vars).value().mul(weight).sumNumber().doubleValue();
-        }
     }
 
     private static INDArray randn(long... shape) {
@@ -133,6 +162,20 @@ class OpsGradientTest {
         INDArray pad = Nd4j.createFromArray(new double[][] {{0, 0, 0, 1, 1}, {0, 0, 0, 0, 0}});
         check(Map.of("q", randn(2, 3, 4), "k", randn(2, 5, 4), "v", randn(2, 5, 6)),
                 v -> F.attention(v.get("q"), v.get("k"), v.get("v"), 2, 0.7, pad, 0.0));
+    }
+
+    @Test
+    void attentionDropoutBackwardUsesTheForwardWeights() {
+        INDArray pad = Nd4j.createFromArray(new double[][] {{0, 0, 0, 1, 1}, {0, 0, 0, 0, 0}});
+        check(Map.of("q", randn(2, 3, 4), "k", randn(2, 5, 4), "v", randn(2, 5, 6)),
+                v -> F.attention(v.get("q"), v.get("k"), v.get("v"), 2, 0.7, pad, 0.3), true);
+    }
+
+    @Test
+    void layerNormOfAProjectionWithoutInputGradient() {
+        check(Map.of("p.w", randn(5, 4), "p.g", randn(5), "p.b", randn(5)),
+                v -> F.gelu(F.layerNorm(F.linear(v.get("p.w").tape().constant(randn(2, 3, 4)), v.get("p.w"), null),
+                        v.get("p.g"), v.get("p.b"), 1e-5)));
     }
 
     @Test
