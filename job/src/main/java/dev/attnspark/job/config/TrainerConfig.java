@@ -105,7 +105,7 @@ public class TrainerConfig {
     /** A validation metric to watch, named as the validation table prints it ({@code val_loss}). */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public static class Monitored {
-        /** {@code val_<metric>}, e.g. {@code val_loss} or {@code val_accuracy}; null: nothing is monitored. */
+        /** {@code val_<metric>}, e.g. {@code val_loss} or {@code val_acc}; null: nothing is monitored. */
         public String monitor;
         /** {@code min} (lower is better) or {@code max}. */
         public String mode = "min";
@@ -118,9 +118,9 @@ public class TrainerConfig {
             return mode.equals("min") ? value < best - delta : value > best + delta;
         }
 
-        /** The validation metric's own name ({@code loss} for {@code val_loss}). */
+        /** The task's key of the metric ({@code loss} for {@code val_loss}, {@code accuracy} for {@code val_acc}). */
         public String metric() {
-            return monitor.substring("val_".length());
+            return MetricNames.key(monitor);
         }
 
         void validate(String key) {

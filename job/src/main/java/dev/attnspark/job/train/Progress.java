@@ -1,5 +1,7 @@
 package dev.attnspark.job.train;
 
+import dev.attnspark.job.config.MetricNames;
+
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Locale;
@@ -61,7 +63,7 @@ public final class Progress {
         line(rule);
         line(String.format(Locale.ROOT, "%20s %25s", "Validate metric", "DataLoader 0"));
         line(rule);
-        metrics.forEach((k, v) -> line(String.format(Locale.ROOT, "%20s %25s", "val_" + k, number(v))));
+        metrics.forEach((k, v) -> line(String.format(Locale.ROOT, "%20s %25s", MetricNames.validation(k), number(v))));
         line(rule);
     }
 }

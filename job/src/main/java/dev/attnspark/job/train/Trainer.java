@@ -2,6 +2,7 @@ package dev.attnspark.job.train;
 
 import dev.attnspark.job.checkpoint.Checkpoints;
 import dev.attnspark.job.checkpoint.RunDir;
+import dev.attnspark.job.config.MetricNames;
 import dev.attnspark.job.config.ConfigException;
 import dev.attnspark.job.config.HadoopConf;
 import dev.attnspark.job.config.JobConfig;
@@ -102,7 +103,8 @@ public final class Trainer {
         for (TrainerConfig.Monitored m : List.of(tc.checkpoint, tc.earlyStopping)) {
             if (m.monitor != null && !metrics.contains(m.metric())) {
                 throw new ConfigException("'" + m.monitor + "' is not a validation metric of " + cfg.task()
-                        + "; it reports " + String.join(", ", metrics.stream().map(k -> "val_" + k).toList()));
+                        + "; it reports "
+                        + String.join(", ", metrics.stream().map(MetricNames::validation).toList()));
             }
         }
         Configuration hadoop = HadoopConf.of(cfg.spark().conf);
@@ -385,10 +387,11 @@ public final class Trainer {
                     r.steps(), Progress.format(r.wallTime()), r.samplesPerSec()));
             if (!r.lastValid().isEmpty()) {
                 StringBuilder last = new StringBuilder("  last validation:");
-                r.lastValid().forEach((k, v) -> last.append(" val_").append(k).append(' ').append(Progress.number(v)));
+                r.lastValid().forEach((k, v) -> last.append(' ').append(MetricNames.validation(k)).append(' ')
+                        .append(Progress.number(v)));
                 progress.line(last.toString());
                 StringBuilder best = new StringBuilder("  best validation:");
-                log.bestValid().forEach((k, b) -> best.append(" val_").append(k).append(' ')
+                log.bestValid().forEach((k, b) -> best.append(' ').append(MetricNames.validation(k)).append(' ')
                         .append(Progress.number(b[0])).append(" (step ").append((long) b[1]).append(')'));
                 progress.line(best.toString());
             }

@@ -78,7 +78,7 @@ class CliTest {
                 .toArray(String[]::new)));
         console.resetOut();
         assertEquals(0, Main.run("evaluate", "--checkpoint", run.toString(), "--spark.master=local[2]"));
-        assertThat(console.out()).contains("Validate metric").contains("val_loss").contains("val_accuracy")
+        assertThat(console.out()).contains("Validate metric").contains("val_loss").contains("val_acc")
                 .contains("step 5");
     }
 

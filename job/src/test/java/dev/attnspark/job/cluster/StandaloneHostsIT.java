@@ -48,7 +48,7 @@ class StandaloneHostsIT {
 
         // the driver's model, evaluated after each epoch, got better (not necessarily every epoch: the driver's
         // copy follows the hosts' updates asynchronously)
-        List<Double> acc = values(out, "val_accuracy");
+        List<Double> acc = values(out, "val_acc");
         List<Double> loss = values(out, "val_loss");
         assertThat(acc).as("validation after each epoch").hasSize(3);
         assertThat(loss.get(2)).as("validation loss, last epoch against the first").isLessThan(loss.get(0));

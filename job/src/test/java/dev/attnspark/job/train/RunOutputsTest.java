@@ -75,7 +75,7 @@ class RunOutputsTest {
         List<TensorBoardWriter.Scalar> scalars = TensorBoardWriter.read(
                 new org.apache.hadoop.fs.Path(events.toString()), new Configuration());
         assertThat(scalars).extracting(TensorBoardWriter.Scalar::tag)
-                .contains("train_loss", "train_accuracy", "lr", "samples_per_s", "val_loss", "val_accuracy");
+                .contains("train_loss", "train_acc", "lr", "samples_per_s", "val_loss", "val_acc");
         List<TensorBoardWriter.Scalar> valLoss = scalars.stream().filter(s -> s.tag().equals("val_loss")).toList();
         assertThat(valLoss).extracting(TensorBoardWriter.Scalar::step).containsExactly(10L, 20L);
         for (int i = 0; i < 2; i++) {

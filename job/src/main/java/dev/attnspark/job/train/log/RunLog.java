@@ -2,6 +2,7 @@ package dev.attnspark.job.train.log;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.attnspark.job.checkpoint.RunDir;
+import dev.attnspark.job.config.MetricNames;
 import dev.attnspark.job.config.TrainerConfig;
 import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
@@ -50,7 +51,7 @@ public final class RunLog implements AutoCloseable {
     public void train(int epoch, long step, Map<String, ?> values) {
         metrics.append("train", epoch, step, values);
         if (tensorBoard != null) {
-            values.forEach((k, v) -> scalar(k.equals("lr") || k.equals("samples_per_s") ? k : "train_" + k, step, v));
+            values.forEach((k, v) -> scalar(k.equals("lr") || k.equals("samples_per_s") ? k : MetricNames.training(k), step, v));
             tensorBoard.flush();
         }
     }
@@ -58,7 +59,7 @@ public final class RunLog implements AutoCloseable {
     public void valid(int epoch, long step, Map<String, Double> values) {
         metrics.append("valid", epoch, step, values);
         if (tensorBoard != null) {
-            values.forEach((k, v) -> scalar("val_" + k, step, v));
+            values.forEach((k, v) -> scalar(MetricNames.validation(k), step, v));
             tensorBoard.flush();
         }
     }
