@@ -2,10 +2,10 @@ package dev.attnspark.job.train;
 
 import dev.attnspark.job.checkpoint.Checkpoints;
 import dev.attnspark.job.checkpoint.RunDir;
-import dev.attnspark.job.config.MetricNames;
 import dev.attnspark.job.config.ConfigException;
 import dev.attnspark.job.config.HadoopConf;
 import dev.attnspark.job.config.JobConfig;
+import dev.attnspark.job.config.MetricNames;
 import dev.attnspark.job.config.TrainerConfig;
 import dev.attnspark.job.model.dl4j.Graphs;
 import dev.attnspark.job.checkpoint.StartingWeights;

@@ -282,7 +282,8 @@ public final class F {
         INDArray probs = Nd4j.exec(new SoftMax(logits, logits, 3))[0];
         INDArray keep = t.training() && dropout > 0 ? t.own(dropoutMask(probs, dropout)) : null;
         INDArray out = t.own(Nd4j.createUninitialized(v.value.dataType(), b, n, heads * cv));
-        t.scratch(() -> Nd4j.matmul(weights(probs, keep), v4, splitHeads(out, heads), false, false, false));
+        // heads() of a fresh row-major array is a view of it: the product lands in the merged [B, N, H·Cv] layout
+        t.scratch(() -> Nd4j.matmul(weights(probs, keep), v4, heads(out, heads), false, false, false));
 
         Var[] r = new Var[1];
         r[0] = t.result(out, () -> {
@@ -347,12 +348,6 @@ public final class F {
             return contiguous(x).reshape('c', b, 1, n, c);
         }
         return contiguous(x).reshape('c', b, n, heads, c).permute(0, 2, 1, 3);
-    }
-
-    /** The [B, H, N, C] view of a row-major [B, N, H·C] array: an op writing into it fills the merged layout. */
-    private static INDArray splitHeads(INDArray merged, int heads) {
-        long b = merged.size(0), n = merged.size(1), c = merged.size(2) / heads;
-        return merged.reshape('c', b, n, heads, c).permute(0, 2, 1, 3);
     }
 
     /** Attention weights after dropout: the probabilities, or {@code probs ⊙ keep} as a new array. */
