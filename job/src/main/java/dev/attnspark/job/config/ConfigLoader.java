@@ -36,8 +36,13 @@ public final class ConfigLoader {
             "spark");
     /** Map-valued keys whose own keys contain dots (Spark properties): the rest of the override is one key. */
     private static final Set<String> MAPS = Set.of("spark.conf");
-    private static final Pattern SECRET = Pattern.compile("(?i).*(secret|password|passwd|token|credential|"
-            + "access[._-]?key|private[._-]?key).*");
+    /**
+     * Names of keys whose values are redacted in logs and in a run's config.yaml. "token" only as a word of its own
+     * ({@code fs.s3a.session.token}, {@code hf_token}, {@code sessionToken}): {@code data.tokenizer} and
+     * {@code data.add_special_tokens} are settings, and a resumed or evaluated run must read them back.
+     */
+    private static final Pattern SECRET = Pattern.compile("(?i).*(secret|password|passwd|credential|"
+            + "access[._-]?key|private[._-]?key|token(?![a-z])).*");
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)

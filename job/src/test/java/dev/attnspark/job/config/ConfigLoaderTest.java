@@ -118,6 +118,28 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void onlySecretLookingKeysAreRedacted() {
+        assertThat(List.of("spark.hadoop.fs.s3a.session.token", "hf_token", "sessionToken", "fs.s3a.secret.key",
+                "aws_access_key_id", "javax.jdo.option.ConnectionPassword", "credentials.file"))
+                .allMatch(ConfigLoader::isSecret);
+        assertThat(List.of("data.tokenizer", "data.add_special_tokens", "max_tokens", "model.num_latents"))
+                .noneMatch(ConfigLoader::isSecret);
+    }
+
+    /** Every example's resolved configuration, as a checkpoint's config.yaml, binds back to the same values. */
+    @Test
+    void everyExampleConfigRoundTripsThroughItsConfigYaml() throws Exception {
+        try (var files = java.nio.file.Files.list(java.nio.file.Path.of("../conf"))) {
+            for (java.nio.file.Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
+                JobConfig c = ConfigLoader.load(f.toString(), List.of("--data.dataset_dir=unused"), Tasks.ALL);
+                JobConfig back = ConfigLoader.bind(ConfigLoader.parse(c.toYaml(), f + " config.yaml"), Tasks.ALL);
+                assertThat(back.toYaml()).as(f.toString()).doesNotContain("redacted");
+                assertEquals(c.tree(), back.tree(), f.toString());
+            }
+        }
+    }
+
+    @Test
     void resolvedConfigRoundTrips() {
         JobConfig c = load("--trainer.max_epochs=2");
         ObjectNode again = ConfigLoader.parse(c.toYaml(), "config.yaml");

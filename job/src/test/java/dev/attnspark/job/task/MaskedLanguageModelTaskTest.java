@@ -32,11 +32,20 @@ class MaskedLanguageModelTaskTest {
                 "--model.encoder.num_self_attention_layers_per_block=1", "--model.decoder.num_cross_attention_qk_channels=32",
                 "--model.decoder.num_cross_attention_v_channels=32", "--spark.conf.spark.ui.enabled=false"), Tasks.ALL);
         dev.attnspark.job.train.Trainer.Result r = dev.attnspark.job.train.Trainer.train(cfg, false, System.out);
-        dev.attnspark.job.checkpoint.Checkpoints.Loaded loaded = dev.attnspark.job.checkpoint.Checkpoints.load(
-                r.lastCheckpoint(), new org.apache.hadoop.conf.Configuration());
-        java.util.Map<String, Double> again = dev.attnspark.job.train.Evaluation.run(cfg, loaded.network(), System.out);
-        assertThat(again.get("loss")).isCloseTo(r.lastValid().get("loss"), org.assertj.core.data.Offset.offset(1e-4));
-        assertThat(again.get("accuracy")).isCloseTo(r.lastValid().get("accuracy"), org.assertj.core.data.Offset.offset(1e-4));
+        // the verb, in this JVM: the configuration comes from the checkpoint's config.yaml, as in a fresh one
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream stdout = System.out;
+        System.setOut(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            assertThat(dev.attnspark.job.cli.Main.run(new String[] {"evaluate", "--checkpoint", run.toString(),
+                    "--spark.master=local[2]", "--spark.conf.spark.ui.enabled=false"})).isZero();
+        } finally {
+            System.setOut(stdout);
+        }
+        String table = printed.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(table).containsPattern(String.format(java.util.Locale.ROOT, "val_loss +%.4f",
+                r.lastValid().get("loss"))).containsPattern(String.format(java.util.Locale.ROOT, "val_acc +%.4f",
+                r.lastValid().get("accuracy")));
     }
 
     @Test
