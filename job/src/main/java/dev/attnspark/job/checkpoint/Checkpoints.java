@@ -2,6 +2,8 @@ package dev.attnspark.job.checkpoint;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import dev.attnspark.job.model.dl4j.FrozenWeights;
+import dev.attnspark.job.model.dl4j.Graphs;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -10,6 +12,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,8 +37,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Checkpoints of a run: {@code checkpoints/step-NNNNNNNN/} holding {@code model.zip} (parameters and optimizer
- * state), {@code state.json} (epoch, position in the epoch's batches, step, the model's SHA-256) and the run's
+ * Checkpoints of a run: {@code checkpoints/step-NNNNNNNN/} holding {@code model.zip} (the trainable parameters and
+ * optimizer state), {@code frozen.safetensors} when part of the model is frozen (those values, outside DL4J's
+ * parameters), {@code state.json} (epoch, position in the epoch's batches, step, the files' SHA-256) and the run's
  * {@code config.yaml}. A checkpoint is assembled in a hidden folder and renamed into place once complete; loading
  * skips anything incomplete or whose model does not match its recorded checksum, falling back to the one before.
  */
@@ -64,17 +68,18 @@ public final class Checkpoints {
      * @param trainers        batches per optimizer step when it was written (0: not recorded)
      * @param valid           the validation metrics just before it, if it follows a validation (else null)
      * @param earlyStopping   the early-stopping monitor's best value and validations without improvement (or null)
+     * @param frozenSha256    the SHA-256 of {@code frozen.safetensors} (null: nothing is frozen)
      */
     public record State(int epoch, long batchInEpoch, long step, String modelSha256, String created, int trainers,
-                        Map<String, Double> valid, EarlyStoppingState earlyStopping) {
-        /** A state to save; the model's checksum and the time are filled in when it is written. */
+                        Map<String, Double> valid, EarlyStoppingState earlyStopping, String frozenSha256) {
+        /** A state to save; the files' checksums and the time are filled in when it is written. */
         public static State at(int epoch, long batchInEpoch, long step, int trainers, Map<String, Double> valid,
                                EarlyStoppingState earlyStopping) {
-            return new State(epoch, batchInEpoch, step, null, null, trainers, valid, earlyStopping);
+            return new State(epoch, batchInEpoch, step, null, null, trainers, valid, earlyStopping, null);
         }
 
-        State written(String sha256, String created) {
-            return new State(epoch, batchInEpoch, step, sha256, created, trainers, valid, earlyStopping);
+        State written(String sha256, String frozenSha256, String created) {
+            return new State(epoch, batchInEpoch, step, sha256, created, trainers, valid, earlyStopping, frozenSha256);
         }
     }
 
@@ -109,7 +114,10 @@ public final class Checkpoints {
             try (OutputStream out = new DigestOutputStream(fs.create(new Path(tmp, "model.zip"), false), sha)) {
                 ModelSerializer.writeModel(net, out, true);
             }
-            State state = at.written(HexFormat.of().formatHex(sha.digest()), Instant.now().toString());
+            Map<String, INDArray> frozen = Graphs.frozenParameters(net);
+            String frozenSha = frozen.isEmpty() ? null
+                    : FrozenWeightsFiles.write(frozen, fs, new Path(tmp, FrozenWeightsFiles.NAME));
+            State state = at.written(HexFormat.of().formatHex(sha.digest()), frozenSha, Instant.now().toString());
             write(fs, new Path(tmp, "config.yaml"), configYaml);
             write(fs, new Path(tmp, "state.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state));
             if (fs.exists(target)) {
@@ -200,6 +208,15 @@ public final class Checkpoints {
                             + " differs from the one recorded at save time");
                 }
                 ComputationGraph net = ModelSerializer.restoreComputationGraph(local.toFile(), true);
+                if (state.frozenSha256() != null) {
+                    Path frozen = fs.makeQualified(new Path(path, FrozenWeightsFiles.NAME));
+                    String frozenSha = FrozenWeightsFiles.sha256(fs, frozen);
+                    if (!frozenSha.equals(state.frozenSha256())) {
+                        throw new IllegalArgumentException(frozen + " is damaged: its SHA-256 " + frozenSha
+                                + " differs from the one recorded at save time");
+                    }
+                    Graphs.useFrozen(net, new FrozenWeights.Source(frozen.toString(), frozenSha), null);
+                }
                 return new Loaded(path, state, net, read(fs, new Path(path, "config.yaml")));
             } finally {
                 java.nio.file.Files.deleteIfExists(local);

@@ -15,8 +15,8 @@ import java.util.Set;
 import java.util.function.Predicate;
 
 /**
- * A model's parameters laid out in one flat vector (the layout DL4J's updaters and gradient sharing work on), with a
- * named [PyTorch-layout] view per parameter, and likewise for gradients.
+ * A model's parameters by name, each a [PyTorch-layout] view: the trainable ones laid out in one flat vector (the
+ * layout DL4J's updaters and gradient sharing work on), likewise their gradients; frozen ones, if any, elsewhere.
  */
 public final class ParamStore implements Tape.ParamSource {
     private final Map<String, INDArray> values;
@@ -52,15 +52,36 @@ public final class ParamStore implements Tape.ParamSource {
     }
 
     /** A store over existing flat vectors (DL4J's parameter and gradient views); {@code gradFlat} may be null. */
-    public static ParamStore over(List<ParamSpec> specs, INDArray flat, INDArray gradFlat, Predicate<String> frozen) {
-        return new ParamStore(views(specs, flat), gradFlat == null ? null : views(specs, gradFlat), frozen);
+    public static ParamStore over(List<ParamSpec> specs, INDArray flat, INDArray gradFlat) {
+        return new ParamStore(views(specs, flat), gradFlat == null ? null : views(specs, gradFlat), name -> false);
+    }
+
+    /**
+     * A store whose trainable parameters are views of flat vectors (DL4J's parameter and gradient views, laid out
+     * in declaration order without the frozen ones) and whose frozen parameters are {@code frozenValues}, which get
+     * no gradient. {@code gradFlat} may be null.
+     */
+    public static ParamStore over(List<ParamSpec> specs, Predicate<String> frozen, INDArray flat, INDArray gradFlat,
+                                  Map<String, INDArray> frozenValues) {
+        List<ParamSpec> trainable = specs.stream().filter(s -> !frozen.test(s.name())).toList();
+        Map<String, INDArray> trainableValues = views(trainable, flat);
+        Map<String, INDArray> values = new LinkedHashMap<>();
+        for (ParamSpec s : specs) {
+            INDArray v = frozen.test(s.name()) ? frozenValues.get(s.name()) : trainableValues.get(s.name());
+            if (v == null) {
+                throw new IllegalArgumentException("no value for frozen parameter " + s.name());
+            }
+            values.put(s.name(), v);
+        }
+        return new ParamStore(Collections.unmodifiableMap(values), gradFlat == null ? null : views(trainable, gradFlat),
+                frozen);
     }
 
     /** A freshly allocated store, initialized as perceiver-io initializes the model (RNG seeded by the caller). */
     public static ParamStore allocate(List<ParamSpec> specs, boolean withGradients) {
         long n = size(specs);
         ParamStore store = over(specs, Nd4j.create(DataType.FLOAT, 1, n),
-                withGradients ? Nd4j.create(DataType.FLOAT, 1, n) : null, name -> false);
+                withGradients ? Nd4j.create(DataType.FLOAT, 1, n) : null);
         initialize(specs, store.values);
         return store;
     }

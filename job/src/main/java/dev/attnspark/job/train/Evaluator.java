@@ -44,6 +44,7 @@ public final class Evaluator {
                         batch.clear();
                     }
                 }
+                ModelLayerImpl.releaseThreadMemory(); // this task thread may never score again
                 return List.of(sums).iterator();
             }).reduce(MetricSums::merge);
         } finally {

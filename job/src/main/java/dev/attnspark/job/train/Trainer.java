@@ -1,6 +1,7 @@
 package dev.attnspark.job.train;
 
 import dev.attnspark.job.checkpoint.Checkpoints;
+import dev.attnspark.job.checkpoint.FrozenWeightsFiles;
 import dev.attnspark.job.checkpoint.RunDir;
 import dev.attnspark.job.config.ConfigException;
 import dev.attnspark.job.config.HadoopConf;
@@ -195,6 +196,10 @@ public final class Trainer {
                 shardAndPlan(sc, from);
                 ComputationGraph net = from.map(Checkpoints.Loaded::network)
                         .orElseGet(() -> freshNetwork(sc.hadoopConfiguration()));
+                // frozen values travel as a file of the run, not in DL4J's parameters (which the strategies send)
+                FrozenWeightsFiles.publish(net, runDir.path(FrozenWeightsFiles.NAME), sc.hadoopConfiguration())
+                        .ifPresent(s -> progress.line("frozen parameters (no gradient, read once per executor): "
+                                + s.location()));
                 ModelSummary.lines(cfg.task(), net).forEach(progress::line);
                 runDir.writeText("config.yaml", cfg.toYaml());
 

@@ -9,6 +9,7 @@ import dev.attnspark.job.config.JobConfig;
 import dev.attnspark.job.model.dl4j.Graphs;
 import dev.attnspark.job.task.Tasks;
 import org.apache.hadoop.conf.Configuration;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -106,6 +107,14 @@ class TextTrainingTest {
                 .containsPattern("0  \\| 0 +\\| TextEncoder +\\| +0 \\| +[1-9][0-9,]+");
         Map<String, INDArray> mlmParams = parameters(mlm.lastCheckpoint());
         Map<String, INDArray> decParams = parameters(dec.lastCheckpoint());
+        // a frozen part costs no gradient memory: DL4J's parameters (and so gradients, AdamW state and sharing's
+        // residuals) are the decoder's alone; the encoder travels in the checkpoint's frozen.safetensors
+        ComputationGraph decNet = Checkpoints.load(dec.lastCheckpoint(), new Configuration()).network();
+        long decoderValues = decParams.entrySet().stream().filter(p -> !p.getKey().startsWith("0."))
+                .mapToLong(p -> p.getValue().length()).sum();
+        assertThat(decNet.params().length()).isEqualTo(decoderValues);
+        assertThat(decNet.getUpdater().getStateViewArray().length()).isEqualTo(2 * decoderValues);
+        assertThat(Path.of(dec.lastCheckpoint().toUri().getPath(), "frozen.safetensors")).exists();
         for (Map.Entry<String, INDArray> p : decParams.entrySet()) {
             if (p.getKey().startsWith("0.")) {
                 assertThat(p.getValue()).as("frozen " + p.getKey()).isEqualTo(mlmParams.get(p.getKey()));

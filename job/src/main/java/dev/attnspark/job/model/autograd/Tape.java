@@ -40,6 +40,14 @@ public final class Tape implements AutoCloseable {
             .policySpill(SpillPolicy.REALLOCATE).policyAllocation(AllocationPolicy.OVERALLOCATE)
             .build();
 
+    /** Frees this thread's scratch memory (see {@code ModelLayerImpl.releaseThreadMemory}). */
+    public static void releaseScratch() {
+        var workspaces = Nd4j.getWorkspaceManager();
+        if (workspaces.checkIfWorkspaceExists(SCRATCH_ID)) {
+            workspaces.destroyWorkspace(workspaces.getWorkspaceForCurrentThread(SCRATCH_ID));
+        }
+    }
+
     /** Where a tape finds parameter values and the gradient views to accumulate into. */
     public interface ParamSource {
         /** The value of a parameter, or null if there is none of that name. */

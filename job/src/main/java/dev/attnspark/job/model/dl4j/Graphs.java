@@ -10,7 +10,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 import org.nd4j.linalg.learning.config.NoOp;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -46,12 +45,24 @@ public final class Graphs {
     }
 
     /**
-     * The model's parameters by upstream name, as views into the network's parameters: writing one writes the
-     * network.
+     * All the model's parameters by upstream name, trainable (views into the network's parameters: writing one writes
+     * the network) and frozen (see {@link ModelLayerImpl#parameters}).
      */
     public static Map<String, INDArray> parameters(ComputationGraph net) {
-        Map<String, INDArray> out = new LinkedHashMap<>();
-        net.getOutputLayer(0).paramTable().forEach((k, v) -> out.put(ModelParamInitializer.upstreamName(k), v));
-        return out;
+        return ((ModelLayerImpl) net.getOutputLayer(0)).parameters();
+    }
+
+    /**
+     * Makes the network, and every network built from its configuration (e.g. on executors), read its frozen values
+     * from {@code source}; {@code values} are this network's own copy of them, or null to read them there too.
+     */
+    public static void useFrozen(ComputationGraph net, FrozenWeights.Source source, Map<String, INDArray> values) {
+        modelLayer(net).frozenWeights(source);
+        ((ModelLayerImpl) net.getOutputLayer(0)).setFrozen(values);
+    }
+
+    /** The model's frozen parameters by upstream name (empty when nothing is frozen). */
+    public static Map<String, INDArray> frozenParameters(ComputationGraph net) {
+        return ((ModelLayerImpl) net.getOutputLayer(0)).frozenParameters();
     }
 }

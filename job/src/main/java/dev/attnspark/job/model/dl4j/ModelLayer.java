@@ -1,6 +1,8 @@
 package dev.attnspark.job.model.dl4j;
 
 import dev.attnspark.job.model.Model;
+import dev.attnspark.job.model.ParamSpec;
+import dev.attnspark.job.model.ParamStore;
 import dev.attnspark.job.model.registry.ModelTypes;
 import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.GradientNormalization;
@@ -27,7 +29,10 @@ import java.util.Map;
  * tied embeddings need one parameter set). Serialized with the network configuration, so it names the model type and
  * carries the model's configuration as JSON; the model itself is rebuilt wherever the layer is instantiated.
  *
- * <p>Parameters whose names start with one of {@code frozenPrefixes} get no gradient, no update and no decay.
+ * <p>Parameters whose names start with one of {@code frozenPrefixes} are not DL4J parameters at all: DL4J's flat
+ * parameter, gradient and updater vectors (and gradient sharing's residuals) hold only the trainable ones, so a frozen
+ * part costs no gradient memory. Their values come from {@link FrozenWeights}: initialized here when the network is
+ * new, else read from where the driver published them ({@link #frozenWeights}), one copy per JVM.
  */
 @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY, getterVisibility = JsonAutoDetect.Visibility.NONE,
         isGetterVisibility = JsonAutoDetect.Visibility.NONE, setterVisibility = JsonAutoDetect.Visibility.NONE)
@@ -38,6 +43,9 @@ public class ModelLayer extends Layer {
     private List<Regularization> regularization = new ArrayList<>();
     private List<String> frozenPrefixes = new ArrayList<>();
     private double gradientClipNorm = Double.NaN;
+    /** Where the frozen values are published, and their hash (plain strings: Kryo serializes this too). */
+    private String frozenLocation;
+    private String frozenSha256;
     private transient Model model;
 
     /** For JSON. */
@@ -99,6 +107,27 @@ public class ModelLayer extends Layer {
         return frozenPrefixes;
     }
 
+    /** The trainable parameters: DL4J's parameters, in declaration order. */
+    public List<ParamSpec> trainableParameters() {
+        return model().parameters().stream().filter(p -> !isFrozen(p.name())).toList();
+    }
+
+    /** The frozen parameters, in declaration order. */
+    public List<ParamSpec> frozenParameters() {
+        return model().parameters().stream().filter(p -> isFrozen(p.name())).toList();
+    }
+
+    /** Where instances of this layer read the frozen values (null: not published yet). */
+    public FrozenWeights.Source frozenWeights() {
+        return frozenLocation == null ? null : new FrozenWeights.Source(frozenLocation, frozenSha256);
+    }
+
+    /** Makes layers instantiated from this configuration (e.g. on executors) read the frozen values from there. */
+    public void frozenWeights(FrozenWeights.Source source) {
+        this.frozenLocation = source == null ? null : source.location();
+        this.frozenSha256 = source == null ? null : source.sha256();
+    }
+
     /** Whether a parameter (upstream name or DL4J key) is frozen. */
     public boolean isFrozen(String param) {
         String name = ModelParamInitializer.upstreamName(param);
@@ -117,6 +146,9 @@ public class ModelLayer extends Layer {
         Map<String, INDArray> table = initializer().init(conf, paramsView, initializeParams);
         layer.setParamTable(table);
         layer.setConf(conf);
+        if (initializeParams && frozenLocation == null) {
+            layer.setFrozen(FrozenWeights.initialize(frozenParameters()));
+        }
         return layer;
     }
 
@@ -159,7 +191,7 @@ public class ModelLayer extends Layer {
     @Override
     public LayerMemoryReport getMemoryReport(InputType inputType) {
         return new LayerMemoryReport.Builder(layerName, ModelLayer.class, inputType, getOutputType(-1, inputType))
-                .standardMemory(model().parameters().stream().mapToLong(p -> p.length()).sum(), 0)
+                .standardMemory(ParamStore.size(trainableParameters()), 0)
                 .workingMemory(0, 0, 0, 0).cacheMemory(0, 0).build();
     }
 

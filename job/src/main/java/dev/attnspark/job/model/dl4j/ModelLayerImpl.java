@@ -4,6 +4,7 @@ import dev.attnspark.job.model.Batch;
 import dev.attnspark.job.model.Model;
 import dev.attnspark.job.model.Output;
 import dev.attnspark.job.model.autograd.Losses;
+import dev.attnspark.job.model.ParamSpec;
 import dev.attnspark.job.model.ParamStore;
 import dev.attnspark.job.model.Seeds;
 import dev.attnspark.job.model.autograd.Tape;
@@ -18,6 +19,7 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.MemoryWorkspaceManager;
 import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
 import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
 import org.nd4j.linalg.api.memory.enums.LearningPolicy;
@@ -31,6 +33,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The runtime of {@link ModelLayer}: the whole model as DL4J's output layer. Its {@link ModelVertex} hands it every
@@ -44,23 +47,35 @@ import java.util.Map;
  * collector (which made a step several times slower). Only results leave it, copied into DL4J's workspaces.
  */
 public final class ModelLayerImpl extends AbstractLayer<ModelLayer> implements IOutputLayer {
-    private static final WorkspaceConfiguration STEP_WORKSPACE = WorkspaceConfiguration.builder()
-            .initialSize(0)
-            .overallocationLimit(0.1)
-            .policyLearning(LearningPolicy.FIRST_LOOP)
-            .policyReset(ResetPolicy.BLOCK_LEFT)
-            .policySpill(SpillPolicy.REALLOCATE)
-            .policyAllocation(AllocationPolicy.OVERALLOCATE)
-            .build();
+    /**
+     * A step workspace: learns its size in the first step (and adds 10 %), or starts at {@code initialBytes}, a size
+     * learned before, as it is.
+     */
+    private static WorkspaceConfiguration stepWorkspace(long initialBytes) {
+        return WorkspaceConfiguration.builder()
+                .initialSize(initialBytes)
+                .overallocationLimit(initialBytes == 0 ? 0.1 : 0)
+                .policyLearning(initialBytes == 0 ? LearningPolicy.FIRST_LOOP : LearningPolicy.NONE)
+                .policyReset(ResetPolicy.BLOCK_LEFT)
+                .policySpill(SpillPolicy.REALLOCATE)
+                .policyAllocation(AllocationPolicy.OVERALLOCATE)
+                .build();
+    }
+
     /**
      * One workspace per thread, shared by all model layers the thread runs (never nested): parameter averaging
      * builds new networks every round, and a workspace per layer instance would be allocated anew, and leak, each time.
      */
     private static final String WORKSPACE_ID = "attnspark-model-step";
+    /** By model (type and configuration): the largest step workspace released so far, the size of the next one. */
+    private static final Map<String, Long> LEARNED_BYTES = new ConcurrentHashMap<>();
+    /** The model whose steps last used this thread's workspace. */
+    private static final ThreadLocal<String> LAST_MODEL = new ThreadLocal<>();
     private Map<String, INDArray> paramTable;
     private INDArray paramsView;
     private INDArray gradientsView;
     private ParamStore store;
+    private Map<String, INDArray> frozen;
     private INDArray labels;
     private INDArray[] inputs;
     private Double scoreOfLastStep;
@@ -80,13 +95,75 @@ public final class ModelLayerImpl extends AbstractLayer<ModelLayer> implements I
 
     private ParamStore store() {
         if (store == null) {
-            store = ParamStore.over(model().parameters(), paramsView, gradientsView, layerConf()::isFrozen);
+            store = ParamStore.over(model().parameters(), layerConf()::isFrozen, paramsView, gradientsView, frozen());
         }
         return store;
     }
 
+    private Map<String, INDArray> frozen() {
+        if (frozen == null) {
+            List<ParamSpec> specs = layerConf().frozenParameters();
+            FrozenWeights.Source source = layerConf().frozenWeights();
+            if (specs.isEmpty()) {
+                frozen = Map.of();
+            } else if (source == null) {
+                throw new IllegalStateException("layer " + layerConf().getLayerName() + " has " + specs.size()
+                        + " frozen parameters and no values for them: the network was neither initialized nor given "
+                        + "published frozen weights");
+            } else {
+                frozen = FrozenWeights.get(source, specs);
+            }
+        }
+        return frozen;
+    }
+
+    /** Values of the frozen parameters: a new network's own, or null to read the layer's published ones. */
+    void setFrozen(Map<String, INDArray> values) {
+        this.frozen = values;
+        this.store = null;
+    }
+
+    /**
+     * Every parameter by upstream name, trainable (views of DL4J's parameters) and frozen. Writing one writes the
+     * network; frozen values may be shared by every layer of the JVM, so only a new network's are written.
+     */
+    public Map<String, INDArray> parameters() {
+        return store().values();
+    }
+
+    /** The frozen parameters by upstream name (empty when nothing is frozen). */
+    public Map<String, INDArray> frozenParameters() {
+        return frozen();
+    }
+
     private MemoryWorkspace workspace() {
-        return Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(STEP_WORKSPACE, WORKSPACE_ID);
+        String model = layerConf().modelType() + layerConf().modelConfigJson();
+        LAST_MODEL.set(model);
+        MemoryWorkspaceManager workspaces = Nd4j.getWorkspaceManager();
+        if (workspaces.checkIfWorkspaceExists(WORKSPACE_ID)) {
+            return workspaces.getWorkspaceForCurrentThread(WORKSPACE_ID);
+        }
+        return workspaces.getWorkspaceForCurrentThread(stepWorkspace(LEARNED_BYTES.getOrDefault(model, 0L)),
+                WORKSPACE_ID);
+    }
+
+    /**
+     * Frees the calling thread's step memory: for a thread that may not run a step again soon, as when a Spark task
+     * that trained or validated ends (Spark's task threads come and go, and each would otherwise keep a step's worth
+     * of native memory for as long as it lives). The next step of the same model on any thread allocates the size
+     * learned so far at once, without a slow first step.
+     */
+    public static void releaseThreadMemory() {
+        MemoryWorkspaceManager workspaces = Nd4j.getWorkspaceManager();
+        if (workspaces.checkIfWorkspaceExists(WORKSPACE_ID)) {
+            MemoryWorkspace ws = workspaces.getWorkspaceForCurrentThread(WORKSPACE_ID);
+            String model = LAST_MODEL.get();
+            if (model != null) {
+                LEARNED_BYTES.merge(model, ws.getCurrentSize(), Math::max);
+            }
+            workspaces.destroyWorkspace(ws);
+        }
+        Tape.releaseScratch();
     }
 
     /** Inference (or a forward pass DL4J asks for): the model output, e.g. class logits. */

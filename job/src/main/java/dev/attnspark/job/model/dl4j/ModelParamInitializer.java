@@ -12,7 +12,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Lays a hosted model's parameters out in DL4J's flat vector, in the model's declaration order. DL4J keys are the
+ * Lays a hosted model's trainable parameters out in DL4J's flat vector, in the model's declaration order (frozen ones
+ * are not DL4J parameters: see {@link ModelLayer}). DL4J keys are the
  * upstream names with {@code _} written as {@code -}: DL4J splits gradient keys at the last underscore to find the
  * layer name, and upstream names never contain {@code -}.
  */
@@ -36,7 +37,7 @@ final class ModelParamInitializer implements ParamInitializer {
     }
 
     private static List<ParamSpec> specs(Layer layer) {
-        return ((ModelLayer) layer).model().parameters();
+        return ((ModelLayer) layer).trainableParameters();
     }
 
     @Override

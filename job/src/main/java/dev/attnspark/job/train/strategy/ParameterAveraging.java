@@ -30,7 +30,7 @@ public final class ParameterAveraging implements TrainingStrategy {
                 .saveUpdater(true)
                 .rddTrainingApproach(RDDTrainingApproach.Direct)
                 .rngSeed(seed)
-                .trainingHooks(stepCount)
+                .trainingHooks(stepCount, new ReleaseMemoryAtTaskEnd())
                 .build();
         this.sparkNet = new SparkComputationGraph(sc, net, master);
         this.sparkNet.setListeners(listeners);
