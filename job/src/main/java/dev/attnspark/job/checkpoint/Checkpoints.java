@@ -207,7 +207,19 @@ public final class Checkpoints {
                     throw new IllegalArgumentException(path + "/model.zip is damaged: its SHA-256 " + actual
                             + " differs from the one recorded at save time");
                 }
-                ComputationGraph net = ModelSerializer.restoreComputationGraph(local.toFile(), true);
+                ComputationGraph net;
+                try {
+                    net = ModelSerializer.restoreComputationGraph(local.toFile(), true);
+                } catch (IllegalArgumentException e) {
+                    String why = String.valueOf(e.getMessage());
+                    if (state.frozenSha256() == null && (why.startsWith("Invalid parameters: expected length")
+                            || why.startsWith("parameter vector has"))) {
+                        throw new IllegalArgumentException(path + ": a checkpoint of a model with frozen parts "
+                                + "written before they were kept outside DL4J's parameters (no frozen_sha256 in "
+                                + "state.json); this version cannot read it: train that step again", e);
+                    }
+                    throw e;
+                }
                 if (state.frozenSha256() != null) {
                     Path frozen = fs.makeQualified(new Path(path, FrozenWeightsFiles.NAME));
                     String frozenSha = FrozenWeightsFiles.sha256(fs, frozen);

@@ -9,7 +9,10 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.deploy.SparkHadoopUtil;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -60,18 +63,19 @@ public final class FrozenWeightsFiles implements FrozenWeights.Reader {
     static String write(Map<String, INDArray> tensors, FileSystem fs, Path file) throws IOException {
         Path tmp = new Path(file.getParent(), "." + file.getName() + "-" + UUID.randomUUID());
         MessageDigest sha = sha256();
-        try {
-            try (OutputStream out = new DigestOutputStream(fs.create(tmp, false), sha)) {
-                Safetensors.write(tensors, Map.of(), out);
-            }
-            if (fs.exists(file)) {
-                fs.delete(file, false);
-            }
-            if (!fs.rename(tmp, file)) {
-                throw new IOException("rename " + tmp + " -> " + file + " failed");
-            }
-        } finally {
+        try (OutputStream out = new DigestOutputStream(fs.create(tmp, false), sha)) {
+            Safetensors.write(tensors, Map.of(), out);
+        } catch (IOException e) {
             fs.delete(tmp, false);
+            throw e;
+        }
+        // Hadoop file systems do not rename over an existing file: the old one goes first, the new one stays
+        // under its hidden name if the rename fails
+        if (fs.exists(file)) {
+            fs.delete(file, false);
+        }
+        if (!fs.rename(tmp, file)) {
+            throw new IOException("rename " + tmp + " -> " + file + " failed (the values are in " + tmp + ")");
         }
         return HexFormat.of().formatHex(sha.digest());
     }
@@ -110,10 +114,23 @@ public final class FrozenWeightsFiles implements FrozenWeights.Reader {
                 throw new IOException("its SHA-256 " + actual + " differs from the one recorded when it was "
                         + "written (" + source.sha256() + "): the file was replaced or damaged");
             }
+            // views of one flat array, as parameters are: ops treat a view as borrowed and never free it, and these
+            // values are shared by every layer of the JVM
             Map<String, INDArray> out = new LinkedHashMap<>();
             try (SafetensorsFiles files = SafetensorsFiles.open(local)) {
+                long total = 0;
                 for (String name : files.names()) {
-                    out.put(name, files.read(name));
+                    total += files.entry(name).count();
+                }
+                INDArray flat = Nd4j.create(DataType.FLOAT, 1, Math.max(total, 1));
+                long at = 0;
+                for (String name : files.names()) {
+                    long n = files.entry(name).count();
+                    INDArray view = flat.get(NDArrayIndex.point(0), NDArrayIndex.interval(at, at + n))
+                            .reshape('c', files.shape(name));
+                    files.copyInto(name, view);
+                    out.put(name, view);
+                    at += n;
                 }
             }
             return out;

@@ -36,15 +36,18 @@ public final class Evaluator {
                 local.init(params.value().dup(), false);
                 ModelLayerImpl layer = (ModelLayerImpl) local.getOutputLayer(0);
                 List<E> batch = new ArrayList<>(batchSize);
-                while (it.hasNext()) {
-                    batch.add(it.next());
-                    if (batch.size() == batchSize || !it.hasNext()) {
-                        Losses.CrossEntropy ce = layer.score(maker.batch(batch, BatchMaker.VALIDATION));
-                        sums.add(ce.lossSum(), ce.counted(), ce.correct());
-                        batch.clear();
+                try {
+                    while (it.hasNext()) {
+                        batch.add(it.next());
+                        if (batch.size() == batchSize || !it.hasNext()) {
+                            Losses.CrossEntropy ce = layer.score(maker.batch(batch, BatchMaker.VALIDATION));
+                            sums.add(ce.lossSum(), ce.counted(), ce.correct());
+                            batch.clear();
+                        }
                     }
+                } finally {
+                    ModelLayerImpl.releaseThreadMemory(); // this task thread may never score again
                 }
-                ModelLayerImpl.releaseThreadMemory(); // this task thread may never score again
                 return List.of(sums).iterator();
             }).reduce(MetricSums::merge);
         } finally {

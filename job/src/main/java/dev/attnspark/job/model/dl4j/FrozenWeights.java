@@ -25,7 +25,10 @@ import java.util.ServiceLoader;
  * systems; the model layer does not).
  */
 public final class FrozenWeights {
-    /** At most this many frozen sets stay cached once no layer holds them (a test JVM runs many models). */
+    /**
+     * Frozen sets cached, the most recently used ones (a test JVM runs many models). A layer keeps the set it got
+     * even when it is evicted here; a layer built later then reads the file again.
+     */
     private static final int CACHED = 2;
     private static final Map<String, Map<String, INDArray>> BY_SHA = new LinkedHashMap<>(4, 0.75f, true) {
         @Override

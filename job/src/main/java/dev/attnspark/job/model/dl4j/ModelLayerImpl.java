@@ -49,13 +49,14 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class ModelLayerImpl extends AbstractLayer<ModelLayer> implements IOutputLayer {
     /**
      * A step workspace: learns its size in the first step (and adds 10 %), or starts at {@code initialBytes}, a size
-     * learned before, as it is.
+     * learned before, as it is; either way it still grows when a step needs more (first-loop learning, reallocation
+     * of what spilled).
      */
     private static WorkspaceConfiguration stepWorkspace(long initialBytes) {
         return WorkspaceConfiguration.builder()
                 .initialSize(initialBytes)
                 .overallocationLimit(initialBytes == 0 ? 0.1 : 0)
-                .policyLearning(initialBytes == 0 ? LearningPolicy.FIRST_LOOP : LearningPolicy.NONE)
+                .policyLearning(LearningPolicy.FIRST_LOOP)
                 .policyReset(ResetPolicy.BLOCK_LEFT)
                 .policySpill(SpillPolicy.REALLOCATE)
                 .policyAllocation(AllocationPolicy.OVERALLOCATE)

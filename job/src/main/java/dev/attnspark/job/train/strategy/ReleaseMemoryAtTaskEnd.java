@@ -15,11 +15,12 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  */
 final class ReleaseMemoryAtTaskEnd implements TrainingHook {
     private static final long serialVersionUID = 1L;
-    private transient long task = -1;
+    /** The task attempt whose end frees the memory (null after deserialization: none yet). */
+    private transient Long task;
 
     private void register() {
         TaskContext context = TaskContext.get();
-        if (context != null && context.taskAttemptId() != task) {
+        if (context != null && (task == null || context.taskAttemptId() != task)) {
             task = context.taskAttemptId();
             context.addTaskCompletionListener((TaskCompletionListener) ended -> ModelLayerImpl.releaseThreadMemory());
         }
