@@ -120,9 +120,11 @@ class ConfigLoaderTest {
     @Test
     void onlySecretLookingKeysAreRedacted() {
         assertThat(List.of("spark.hadoop.fs.s3a.session.token", "hf_token", "sessionToken", "fs.s3a.secret.key",
-                "aws_access_key_id", "javax.jdo.option.ConnectionPassword", "credentials.file"))
+                "aws_access_key_id", "javax.jdo.option.ConnectionPassword", "credentials.file", "api_key",
+                "spark.hadoop.fs.azure.account.key.acct.dfs.core.windows.net"))
                 .allMatch(ConfigLoader::isSecret);
-        assertThat(List.of("data.tokenizer", "data.add_special_tokens", "max_tokens", "model.num_latents"))
+        assertThat(List.of("data.tokenizer", "data.add_special_tokens", "max_tokens", "model.num_latents",
+                "spark.hadoop.fs.s3a.aws.credentials.provider"))
                 .noneMatch(ConfigLoader::isSecret);
     }
 
