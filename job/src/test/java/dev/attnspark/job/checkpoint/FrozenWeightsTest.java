@@ -1,11 +1,11 @@
 package dev.attnspark.job.checkpoint;
 
+import dev.attnspark.job.model.ModelLayerTest;
 import dev.attnspark.job.model.ParamSpec;
 import dev.attnspark.job.model.ParamStore;
 import dev.attnspark.job.model.dl4j.FrozenWeights;
 import dev.attnspark.job.model.dl4j.Graphs;
 import dev.attnspark.job.model.dl4j.ModelLayer;
-import dev.attnspark.job.model.perceiverio.ImageClassifier;
 import dev.attnspark.job.model.perceiverio.ImageClassifierType;
 import dev.attnspark.job.train.optim.AdamW;
 import dev.attnspark.job.train.optim.WarmupSchedule;
@@ -19,7 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.regularization.WeightDecay;
 
 import java.io.OutputStream;
@@ -40,7 +39,7 @@ class FrozenWeightsTest {
     static final List<String> ENCODER = List.of("0.");
 
     static ComputationGraph network() {
-        ModelLayer layer = new ModelLayer(Graphs.MODEL, ImageClassifierType.NAME, tinyClassifier(),
+        ModelLayer layer = new ModelLayer(Graphs.MODEL, ImageClassifierType.NAME, ModelLayerTest.tiny(),
                 new AdamW(WarmupSchedule.constant(3e-3, 0), 0.9, 0.999, 1e-8), List.of(new WeightDecay(0.01, true)),
                 ENCODER);
         ComputationGraph net = new ComputationGraph(Graphs.of(layer, 7, DataType.FLOAT));
@@ -48,26 +47,8 @@ class FrozenWeightsTest {
         return net;
     }
 
-    static dev.attnspark.job.model.perceiverio.ImageClassifierConfig tinyClassifier() {
-        var c = new dev.attnspark.job.model.perceiverio.ImageClassifierConfig();
-        c.encoder.imageShape = new int[] {4, 4, 1};
-        c.encoder.numFrequencyBands = 3;
-        c.encoder.numCrossAttentionHeads = 1;
-        c.encoder.numSelfAttentionHeads = 2;
-        c.decoder.numOutputQueryChannels = 8;
-        c.decoder.numCrossAttentionHeads = 2;
-        c.decoder.numClasses = 3;
-        c.numLatents = 4;
-        c.numLatentChannels = 8;
-        return c;
-    }
-
     static MultiDataSet batch(long seed) {
-        Nd4j.getRandom().setSeed(seed);
-        INDArray x = Nd4j.rand(DataType.FLOAT, 6, 4, 4, 1).muli(2).subi(1);
-        INDArray y = Nd4j.createFromArray(0f, 1f, 2f, 0f, 1f, 2f);
-        return new dev.attnspark.job.model.Batch(Map.of(ImageClassifier.IMAGE, x, dev.attnspark.job.model.Batch.LABELS,
-                y)).toMultiDataSet(List.of(ImageClassifier.IMAGE));
+        return ModelLayerTest.batch(6, DataType.FLOAT, seed);
     }
 
     private static Map<String, INDArray> copy(Map<String, INDArray> m) {

@@ -27,9 +27,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The hosted model inside a real DL4J ComputationGraph: gradients, JSON round trip, serialization, learning. */
-class ModelLayerTest {
+public class ModelLayerTest {
 
-    static ImageClassifierConfig tiny() {
+    /** A tiny image classifier (4x4 images, 3 classes) for tests of the DL4J layer. */
+    public static ImageClassifierConfig tiny() {
         ImageClassifierConfig c = new ImageClassifierConfig();
         c.encoder.imageShape = new int[] {4, 4, 1};
         c.encoder.numFrequencyBands = 3;
@@ -49,7 +50,8 @@ class ModelLayerTest {
         return c;
     }
 
-    static MultiDataSet batch(int n, DataType type, long seed) {
+    /** {@code n} random images with labels 0, 1, 2, 0, ... */
+    public static MultiDataSet batch(int n, DataType type, long seed) {
         Nd4j.getRandom().setSeed(seed);
         INDArray x = Nd4j.rand(type, n, 4, 4, 1).muli(2).subi(1);
         INDArray y = Nd4j.zeros(type, n);
