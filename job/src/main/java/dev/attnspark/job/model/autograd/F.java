@@ -264,18 +264,37 @@ public final class F {
      * @return [B, N, H·Cv] the heads' outputs concatenated
      */
     public static Var attention(Var q, Var k, Var v, int heads, double scale, INDArray keyPad, double dropout) {
+        return attention(q, k, v, heads, scale, keyPad, false, dropout);
+    }
+
+    /**
+     * {@link #attention(Var, Var, Var, int, double, INDArray, double)}, optionally causal as perceiver-io's
+     * {@code causal_attention}: queries and keys right-aligned, so query {@code i} of N sees the keys up to
+     * {@code L - N + i} (all of a Perceiver AR prefix, and the latents up to itself).
+     */
+    public static Var attention(Var q, Var k, Var v, int heads, double scale, INDArray keyPad, boolean causal,
+                                double dropout) {
         Tape t = q.tape();
         long b = q.size(0), n = q.size(1), l = k.size(1);
-        long cq = q.size(2) / heads, cv = v.size(2) / heads;
+        long cv = v.size(2) / heads;
+        if (causal && n > l) {
+            throw new IllegalArgumentException("causal attention needs at most as many queries (" + n + ") as keys ("
+                    + l + ")");
+        }
         INDArray q4 = heads(q.value, heads);
         INDArray k4 = heads(k.value, heads);
         INDArray v4 = heads(v.value, heads);
 
         INDArray logits = t.own(Nd4j.matmul(q4, k4, false, true, false)).muli(scale);
-        INDArray pad4 = null;
-        if (keyPad != null) {
-            pad4 = keyPad.castTo(logits.dataType()).reshape(b, 1, 1, l);
-            logits.muli(pad4.rsub(1.0)).addi(pad4.mul(MASK_FILL));
+        INDArray masked = keyPad == null ? null : keyPad.castTo(logits.dataType()).reshape(b, 1, 1, l);
+        if (causal) {
+            INDArray future = causalMask(logits.dataType(), n, l);
+            masked = masked == null ? future : Transforms.max(masked.broadcast(b, 1, n, l), future.broadcast(b, 1, n,
+                    l), false);
+        }
+        if (masked != null) {
+            // masked_fill with the most negative float: one fill per position even where both masks apply
+            logits.muli(masked.rsub(1.0)).addi(masked.mul(MASK_FILL));
         }
         // softmax in place: backward needs the probabilities, not the logits; with dropout the weights probs ⊙ keep
         // are made again where needed instead of being stored
@@ -328,6 +347,93 @@ public final class F {
         r[0] = t.result(Nd4j.scalar(logits.value.dataType(), ce.mean()), () ->
                 Tape.accumulate(logits, ce.dMean().mul(r[0].grad.getDouble(0))), logits);
         return r[0];
+    }
+
+    /** [1, 1, N, L], 1 where right-aligned query i may not see key j ({@code j > L - N + i}), as {@code triu}. */
+    private static INDArray causalMask(DataType type, long n, long l) {
+        float[] m = new float[(int) (n * l)];
+        for (int i = 0; i < n; i++) {
+            for (long j = l - n + i + 1; j < l; j++) {
+                m[(int) (i * l + j)] = 1f;
+            }
+        }
+        return Nd4j.create(m, new long[] {1, 1, n, l}, 'c').castTo(type);
+    }
+
+    /**
+     * Rotary position embedding (arXiv:2104.09864) as perceiver-io's {@code RotaryPositionEmbedding.rotate}, per head
+     * of x [B, N, H·C]: its first R channels become {@code x·cos + rotate_half(x)·sin}, where {@code rotate_half} turns
+     * each channel pair {@code (x1, x2)} into {@code (-x2, x1)}; the other C - R pass unchanged. Backward applies the
+     * transposed rotation, {@code dy·cos - rotate_half(dy·sin)}.
+     *
+     * @param cos [B, N, R] cosines of the angles of each position and rotated channel (R even, at most C)
+     * @param sin [B, N, R] their sines
+     */
+    public static Var rotary(Var x, int heads, INDArray cos, INDArray sin) {
+        Tape t = x.tape();
+        long b = x.size(0), n = x.size(1), c = x.size(2) / heads, rot = cos.size(2);
+        if (cos.rank() != 3 || cos.size(0) != b || cos.size(1) != n || rot > c || rot % 2 != 0
+                || !Arrays.equals(cos.shape(), sin.shape())) {
+            throw new IllegalArgumentException("rotary: angles " + Arrays.toString(cos.shape()) + " do not fit "
+                    + Arrays.toString(x.shape()) + " with " + heads + " heads");
+        }
+        INDArray cos4 = cos.reshape(b, n, 1, rot), sin4 = sin.reshape(b, n, 1, rot);
+        INDArray y = t.own(rotateHeads(x.value, heads, rot, xr -> xr.mul(cos4).addi(rotateHalf(xr).muli(sin4))));
+        Var[] r = new Var[1];
+        r[0] = t.result(y, () -> Tape.accumulate(x, rotateHeads(r[0].grad, heads, rot,
+                dr -> dr.mul(cos4).subi(rotateHalf(dr.mul(sin4)))).reshape(x.shape())), x);
+        return r[0];
+    }
+
+    /** A copy of x [B, N, H·C] whose first {@code rot} channels per head are {@code f} of them ([B, N, H, rot]). */
+    private static INDArray rotateHeads(INDArray x, int heads, long rot,
+                                        java.util.function.UnaryOperator<INDArray> f) {
+        long b = x.size(0), n = x.size(1), c = x.size(2) / heads;
+        INDArray y = x.dup('c');
+        INDArray y4 = y.reshape('c', b, n, heads, c);
+        org.nd4j.linalg.indexing.INDArrayIndex all = org.nd4j.linalg.indexing.NDArrayIndex.all();
+        INDArray part = rot == c ? y4 : y4.get(all, all, all, org.nd4j.linalg.indexing.NDArrayIndex.interval(0, rot));
+        part.assign(f.apply(part.dup('c')));
+        return y;
+    }
+
+    /** {@code (x1, x2, x3, x4, ...) -> (-x2, x1, -x4, x3, ...)} over the last dimension, a new array. */
+    private static INDArray rotateHalf(INDArray x) {
+        long c = x.size(x.rank() - 1);
+        INDArray pairs = contiguous(x).reshape('c', x.length() / c, c / 2, 2);
+        INDArray out = Nd4j.createUninitialized(x.dataType(), pairs.shape());
+        org.nd4j.linalg.indexing.INDArrayIndex all = org.nd4j.linalg.indexing.NDArrayIndex.all();
+        out.get(all, all, org.nd4j.linalg.indexing.NDArrayIndex.point(0))
+                .assign(pairs.get(all, all, org.nd4j.linalg.indexing.NDArrayIndex.point(1)).neg());
+        out.get(all, all, org.nd4j.linalg.indexing.NDArrayIndex.point(1))
+                .assign(pairs.get(all, all, org.nd4j.linalg.indexing.NDArrayIndex.point(0)));
+        return out.reshape('c', x.shape());
+    }
+
+    /**
+     * Positions of a [B, L, C] sequence picked per example: [B, K, C] with row {@code (b, i)} =
+     * {@code x[b, positions[b][i]]}, as {@code x[keep_mask]} of perceiver-io's prefix dropout. Backward adds each
+     * row's gradient back at its position.
+     */
+    public static Var pickPositions(Var x, int[][] positions) {
+        long b = x.size(0), l = x.size(1), c = x.size(2);
+        if (positions.length != b) {
+            throw new IllegalArgumentException("pickPositions: " + positions.length + " rows for a batch of " + b);
+        }
+        int k = positions[0].length;
+        float[] rows = new float[(int) (b * k)];
+        for (int e = 0; e < b; e++) {
+            if (positions[e].length != k) {
+                throw new IllegalArgumentException("pickPositions: every example must keep " + k + " positions");
+            }
+            for (int i = 0; i < k; i++) {
+                if (positions[e][i] < 0 || positions[e][i] >= l) {
+                    throw new IllegalArgumentException("pickPositions: position " + positions[e][i] + " of " + l);
+                }
+                rows[e * k + i] = e * l + positions[e][i];
+            }
+        }
+        return gatherRows(reshape(x, b * l, c), Nd4j.create(rows, new long[] {b, k}, 'c'));
     }
 
     // ------------------------------------------------------------------------------------------------------------

@@ -29,17 +29,18 @@ public final class CrossAttentionLayer {
      * @param dropout           dropout of the attention weights
      * @param residualDropout   dropout on the attention and MLP outputs before the residual sums
      * @param attentionResidual whether the attention output is added to the query input
+     * @param options           biases and causal masking
      * @param initScale         std of the Normal weight initialization
      */
     public CrossAttentionLayer(ParamScope scope, int heads, long qInChannels, long kvInChannels, Integer qkChannels,
                                Integer vChannels, int wideningFactor, double dropout, double residualDropout,
-                               boolean attentionResidual, double initScale) {
+                               boolean attentionResidual, LayerOptions options, double initScale) {
         ParamScope attn = attentionResidual ? scope.child("0").child("module") : scope.child("0");
         this.qNorm = new LayerNorm(attn.child("q_norm"), qInChannels);
         this.kvNorm = new LayerNorm(attn.child("kv_norm"), kvInChannels);
         this.attention = new MultiHeadAttention(attn.child("attention"), heads, qInChannels, kvInChannels, qkChannels,
-                vChannels, null, dropout, true, true, initScale);
-        this.mlp = new Mlp(scope.child("1").child("module"), qInChannels, wideningFactor, true, initScale);
+                vChannels, null, dropout, options, initScale);
+        this.mlp = new Mlp(scope.child("1").child("module"), qInChannels, wideningFactor, options.mlpBias(), initScale);
         this.attentionResidual = attentionResidual;
         this.residualDropout = residualDropout;
     }
@@ -50,7 +51,27 @@ public final class CrossAttentionLayer {
      * @param keyPad [B, L], 1 at padding, or null
      */
     public Var forward(Tape t, Var xq, Var xkv, INDArray keyPad) {
-        Var a = attention.forward(t, qNorm.forward(t, xq), kvNorm.forward(t, xkv), keyPad);
+        return residuals(t, xq, attention.forward(t, qNorm.forward(t, xq), kvNorm.forward(t, xkv), keyPad));
+    }
+
+    /**
+     * Perceiver AR's form ({@code x_kv_prefix}): the keys and values are the normalized prefix followed by the
+     * normalized queries themselves, so each latent attends to the prefix and (causally) to the latents.
+     *
+     * @param xq     [B, N, C] latents
+     * @param prefix [B, P, C] prefix, or null for none
+     * @param keyPad [B, P + N], 1 at padding, or null
+     * @param rotQ   rotates the queries, or null
+     * @param rotK   rotates the keys (P + N positions), or null
+     */
+    public Var forwardWithPrefix(Tape t, Var xq, Var prefix, INDArray keyPad, RotaryEmbedding rotQ,
+                                 RotaryEmbedding rotK) {
+        Var q = qNorm.forward(t, xq);
+        Var kv = prefix == null ? q : F.concat(1, kvNorm.forward(t, prefix), q);
+        return residuals(t, xq, attention.forward(t, q, kv, keyPad, rotQ, rotK));
+    }
+
+    private Var residuals(Tape t, Var xq, Var a) {
         Var x = attentionResidual ? F.add(F.dropout(a, residualDropout), xq) : a;
         return F.add(F.dropout(mlp.forward(t, x), residualDropout), x);
     }

@@ -30,7 +30,7 @@ public final class PerceiverDecoder {
         this.crossAttn = new CrossAttentionLayer(scope.child("cross_attn"), config.numCrossAttentionHeads,
                 numQueryChannels, numLatentChannels, config.numCrossAttentionQkChannels,
                 config.numCrossAttentionVChannels, config.crossAttentionWideningFactor, config.dropout, 0.0,
-                config.crossAttentionResidual, config.initScale);
+                config.crossAttentionResidual, LayerOptions.PERCEIVER_IO, config.initScale);
         this.outputAdapter = outputAdapter.apply(scope.child("output_adapter"));
     }
 

@@ -51,13 +51,13 @@ public final class PerceiverEncoder {
     private CrossAttentionLayer crossAttention(ParamScope s, int latentChannels, Integer qk, EncoderConfig c) {
         return new CrossAttentionLayer(s, c.numCrossAttentionHeads, latentChannels, inputAdapter.numInputChannels(), qk,
                 c.numCrossAttentionVChannels, c.crossAttentionWideningFactor, c.dropout, c.residualDropout, true,
-                c.initScale);
+                LayerOptions.PERCEIVER_IO, c.initScale);
     }
 
     private static SelfAttentionBlock selfAttention(ParamScope s, int latentChannels, EncoderConfig c) {
         return new SelfAttentionBlock(s, c.numSelfAttentionLayersPerBlock, c.numSelfAttentionHeads, latentChannels,
                 c.numSelfAttentionQkChannels, c.numSelfAttentionVChannels, c.selfAttentionWideningFactor, c.dropout,
-                c.residualDropout, c.initScale);
+                c.residualDropout, LayerOptions.PERCEIVER_IO, 0, c.initScale);
     }
 
     /**

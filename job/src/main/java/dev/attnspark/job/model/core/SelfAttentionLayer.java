@@ -17,18 +17,24 @@ public final class SelfAttentionLayer {
     private final double residualDropout;
 
     public SelfAttentionLayer(ParamScope scope, int heads, long channels, Integer qkChannels, Integer vChannels,
-                              int wideningFactor, double dropout, double residualDropout, double initScale) {
+                              int wideningFactor, double dropout, double residualDropout, LayerOptions options,
+                              double initScale) {
         ParamScope attn = scope.child("0").child("module");
         this.norm = new LayerNorm(attn.child("norm"), channels);
         this.attention = new MultiHeadAttention(attn.child("attention"), heads, channels, channels, qkChannels,
-                vChannels, null, dropout, true, true, initScale);
-        this.mlp = new Mlp(scope.child("1").child("module"), channels, wideningFactor, true, initScale);
+                vChannels, null, dropout, options, initScale);
+        this.mlp = new Mlp(scope.child("1").child("module"), channels, wideningFactor, options.mlpBias(), initScale);
         this.residualDropout = residualDropout;
     }
 
     public Var forward(Tape t, Var x, INDArray keyPad) {
+        return forward(t, x, keyPad, null);
+    }
+
+    /** @param rotary rotates queries and keys, or null */
+    public Var forward(Tape t, Var x, INDArray keyPad, RotaryEmbedding rotary) {
         Var h = norm.forward(t, x);
-        x = F.add(F.dropout(attention.forward(t, h, h, keyPad), residualDropout), x);
+        x = F.add(F.dropout(attention.forward(t, h, h, keyPad, rotary, rotary), residualDropout), x);
         return F.add(F.dropout(mlp.forward(t, x), residualDropout), x);
     }
 }

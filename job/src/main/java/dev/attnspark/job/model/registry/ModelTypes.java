@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attnspark.job.model.Model;
 import dev.attnspark.job.model.ModelType;
+import dev.attnspark.job.model.perceiverar.CausalLanguageModelType;
 import dev.attnspark.job.model.perceiverio.ImageClassifierType;
 import dev.attnspark.job.model.perceiverio.TextModelTypes;
 
@@ -25,6 +26,7 @@ public final class ModelTypes {
         register(ImageClassifierType.INSTANCE);
         register(TextModelTypes.MLM);
         register(TextModelTypes.CLASSIFIER);
+        register(CausalLanguageModelType.INSTANCE);
     }
 
     private ModelTypes() {}

@@ -1,0 +1,100 @@
+package dev.attnspark.job.model.core;
+
+import dev.attnspark.job.model.autograd.F;
+import dev.attnspark.job.model.autograd.Var;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * Rotary position embedding of a sequence, as perceiver-io's {@code FrequencyPositionEncoding} and
+ * {@code RotaryPositionEmbedding}: the first {@code rotated} channels of every head are turned by
+ * {@code position · inv_freq}, with {@code inv_freq[i] = 10000^(-2i / rotated)}, each frequency serving one channel
+ * pair. Positions are per example (left padding shifts them), and queries and keys shorter than the sequence use its
+ * last positions (right-aligned, as in Perceiver AR).
+ */
+public final class RotaryEmbedding {
+    private final int heads;
+    private final INDArray cos;
+    private final INDArray sin;
+
+    private RotaryEmbedding(int heads, INDArray cos, INDArray sin) {
+        this.heads = heads;
+        this.cos = cos;
+        this.sin = sin;
+    }
+
+    /** {@code inv_freq} of {@code rotated} channels (the buffer {@code frq_pos_encoding.inv_freq} upstream). */
+    public static INDArray inverseFrequencies(int rotated) {
+        float[] f = new float[rotated / 2];
+        for (int i = 0; i < f.length; i++) {
+            // as torch computes it: 1 / 10000 ** (arange(0, dim, 2).float() / dim), in float32
+            f[i] = (float) (1.0 / Math.pow(10000.0, (float) (2 * i) / (float) rotated));
+        }
+        return Nd4j.create(f, new long[] {f.length}, 'c');
+    }
+
+    /**
+     * @param positions [B, L] absolute positions
+     * @param invFreq   [R/2] inverse frequencies
+     * @param heads     attention heads the channels are split into
+     */
+    public static RotaryEmbedding of(INDArray positions, INDArray invFreq, int heads) {
+        long b = positions.size(0), l = positions.size(1), half = invFreq.length();
+        // angles [B, L, R]: each frequency twice in a row, as upstream's repeat "(pf r), r=2"
+        INDArray base = positions.castTo(DataType.FLOAT).reshape(b, l, 1).mul(invFreq.reshape(1, 1, half));
+        INDArray angles = Nd4j.createUninitialized(DataType.FLOAT, b, l, half, 2);
+        angles.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(0)).assign(base);
+        angles.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(1)).assign(base);
+        angles = angles.reshape('c', b, l, 2 * half);
+        return new RotaryEmbedding(heads, Transforms.cos(angles, true), Transforms.sin(angles, true));
+    }
+
+    /** The positions {@code keep[b]} of each example (after prefix dropout), in that order. */
+    public RotaryEmbedding pick(int[][] keep) {
+        return new RotaryEmbedding(heads, pick(cos, keep), pick(sin, keep));
+    }
+
+    /** The positions [from, to) of every example. */
+    public RotaryEmbedding range(long from, long to) {
+        return new RotaryEmbedding(heads, cos.get(NDArrayIndex.all(), NDArrayIndex.interval(from, to),
+                NDArrayIndex.all()).dup('c'), sin.get(NDArrayIndex.all(), NDArrayIndex.interval(from, to),
+                NDArrayIndex.all()).dup('c'));
+    }
+
+    /** This sequence followed by {@code next} (keys: prefix then latents). */
+    public RotaryEmbedding concat(RotaryEmbedding next) {
+        return new RotaryEmbedding(heads, Nd4j.concat(1, cos, next.cos), Nd4j.concat(1, sin, next.sin));
+    }
+
+    public long length() {
+        return cos.size(1);
+    }
+
+    /** Rotates x [B, N, H·C]; with N shorter than this sequence, by its last N positions. */
+    public Var rotate(Var x) {
+        long n = x.size(1), l = length();
+        if (n > l) {
+            throw new IllegalArgumentException("rotary embedding of " + l + " positions for " + n + " queries/keys");
+        }
+        RotaryEmbedding r = n == l ? this : range(l - n, l);
+        return F.rotary(x, heads, r.cos, r.sin);
+    }
+
+    /** Rows {@code keep[b]} of each example of a [B, L, R] array, gathered at once. */
+    private static INDArray pick(INDArray a, int[][] keep) {
+        long b = a.size(0), l = a.size(1), r = a.size(2);
+        int k = keep[0].length;
+        int[] rows = new int[(int) (b * k)];
+        for (int e = 0; e < b; e++) {
+            for (int i = 0; i < k; i++) {
+                rows[e * k + i] = (int) (e * l + keep[e][i]);
+            }
+        }
+        INDArray idx = Nd4j.createFromArray(rows);
+        INDArray flat = a.reshape('c', b * l, r);
+        return Nd4j.exec(new org.nd4j.linalg.api.ops.impl.shape.Gather(flat, idx, 0))[0].reshape('c', b, k, r);
+    }
+}
