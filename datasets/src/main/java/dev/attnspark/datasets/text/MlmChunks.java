@@ -36,7 +36,15 @@ public final class MlmChunks {
      * consecutive texts (one shuffle of the texts), and each batch is chunked on its own, in batch order.
      */
     public static JavaRDD<TokenChunk> chunks(JavaRDD<String> texts, MlmOptions options) {
-        long size = options.preprocBatchSize();
+        return inBatches(texts, options.preprocBatchSize())
+                .flatMap(b -> chunkBatch(b._2, options.maxSeqLen(), options.addSpecialTokens(), b._1 << 32).iterator());
+    }
+
+    /**
+     * Texts numbered in reading order and grouped into batches of {@code size} consecutive ones (upstream's
+     * {@code Dataset.map(batched=True, batch_size=size)}), keyed and sorted by batch number.
+     */
+    static org.apache.spark.api.java.JavaPairRDD<Long, List<String>> inBatches(JavaRDD<String> texts, long size) {
         int partitions = texts.getNumPartitions();
         return texts.zipWithIndex()
                 .mapToPair(t -> new Tuple2<>(t._2 / size, new Tuple2<>(t._2, t._1)))
@@ -49,8 +57,7 @@ public final class MlmChunks {
                     l.forEach(x -> ordered.add(x._2));
                     return ordered;
                 })
-                .sortByKey(true, partitions)
-                .flatMap(b -> chunkBatch(b._2, options.maxSeqLen(), options.addSpecialTokens(), b._1 << 32).iterator());
+                .sortByKey(true, partitions);
     }
 
     /** The chunks of a sequence of texts (one partition), numbered from {@code firstIndex}. */

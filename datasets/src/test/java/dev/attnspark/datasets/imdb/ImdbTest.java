@@ -1,5 +1,6 @@
 package dev.attnspark.datasets.imdb;
 
+import dev.attnspark.datasets.text.TextTable;
 import dev.attnspark.datasets.DatasetException;
 import dev.attnspark.datasets.text.TextExample;
 import org.apache.hadoop.conf.Configuration;

@@ -137,9 +137,14 @@ public final class ReferenceCheck {
         return actualMinusExpected(actual, expected) / (maxAbs(expected) + 1e-6);
     }
 
+    /** max |a − b|; NaN if either side has a NaN or an infinity anywhere (ND4J's max skips NaNs). */
     private static double actualMinusExpected(INDArray actual, INDArray expected) {
         INDArray a = actual.castTo(DataType.DOUBLE), b = expected.castTo(DataType.DOUBLE).reshape(a.shape());
-        return a.sub(b).amaxNumber().doubleValue();
+        INDArray d = a.sub(b);
+        if (d.isNaN().any() || d.isInfinite().any()) {
+            return Double.NaN;
+        }
+        return d.amaxNumber().doubleValue();
     }
 
     private static double maxAbs(INDArray a) {

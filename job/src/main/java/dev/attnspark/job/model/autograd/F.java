@@ -292,13 +292,23 @@ public final class F {
             masked = masked == null ? future : Transforms.max(masked.broadcast(b, 1, n, l), future.broadcast(b, 1, n,
                     l), false);
         }
+        INDArray unmasked = null;
         if (masked != null) {
             // masked_fill with the most negative float: one fill per position even where both masks apply
             logits.muli(masked.rsub(1.0)).addi(masked.mul(MASK_FILL));
+            INDArray allMasked = masked.min(true, 3);
+            if (allMasked.maxNumber().doubleValue() > 0) {
+                // a query whose keys are all masked (a left-padded latent): PyTorch's softmax of equal fills is
+                // uniform, ND4J's is NaN, so such rows become equal zeros; and, as through masked_fill, no gradient
+                // reaches their logits
+                logits.muli(allMasked.rsub(1.0));
+                unmasked = t.own(masked.rsub(1.0));
+            }
         }
         // softmax in place: backward needs the probabilities, not the logits; with dropout the weights probs ⊙ keep
         // are made again where needed instead of being stored
         INDArray probs = Nd4j.exec(new SoftMax(logits, logits, 3))[0];
+        INDArray gradMask = unmasked;
         INDArray keep = t.training() && dropout > 0 ? t.own(dropoutMask(probs, dropout)) : null;
         INDArray out = t.own(Nd4j.createUninitialized(v.value.dataType(), b, n, heads * cv));
         // heads() of a fresh row-major array is a view of it: the product lands in the merged [B, N, H·Cv] layout
@@ -320,6 +330,9 @@ public final class F {
             // softmax backward: dS = P ⊙ (dP − Σ_j dP⊙P); masked positions have P = 0 and get no gradient
             INDArray dot = dW.mul(probs).sum(true, 3);
             INDArray dS = dW.subi(dot).muli(probs).muli(scale);
+            if (gradMask != null) {
+                dS.muli(gradMask);
+            }
             if (q.requiresGrad) {
                 Tape.accumulate(q, mergeHeads(Nd4j.matmul(dS, k4, false, false, false)));
             }

@@ -164,6 +164,34 @@ class OpsGradientTest {
                 v -> F.attention(v.get("q"), v.get("k"), v.get("v"), 2, 0.7, pad, 0.0));
     }
 
+    /** Right-aligned causal masking with padding, including a query whose keys are all masked (uniform, as torch). */
+    @Test
+    void causalAttentionWithPaddingReachingTheQueries() {
+        INDArray pad = Nd4j.createFromArray(new double[][] {{1, 1, 1, 0, 0}, {0, 0, 0, 0, 0}});
+        check(Map.of("q", randn(2, 3, 4), "k", randn(2, 5, 4), "v", randn(2, 5, 6)),
+                v -> F.attention(v.get("q"), v.get("k"), v.get("v"), 2, 0.7, pad, true, 0.0));
+    }
+
+    /** Rotary embedding of half of each head's channels, per-example angles. */
+    @Test
+    void rotaryEmbeddingOfPartOfEachHead() {
+        INDArray angles = Nd4j.rand(DataType.DOUBLE, 2, 3, 2).muli(6);
+        INDArray cos = org.nd4j.linalg.ops.transforms.Transforms.cos(angles, true);
+        INDArray sin = org.nd4j.linalg.ops.transforms.Transforms.sin(angles, true);
+        check(Map.of("x", randn(2, 3, 8)), v -> F.rotary(v.get("x"), 2, cos, sin));
+        INDArray all = Nd4j.rand(DataType.DOUBLE, 2, 3, 4).muli(6);
+        check(Map.of("x", randn(2, 3, 8)), v -> F.rotary(v.get("x"), 2,
+                org.nd4j.linalg.ops.transforms.Transforms.cos(all, true),
+                org.nd4j.linalg.ops.transforms.Transforms.sin(all, true)));
+    }
+
+    /** Prefix dropout's gather of kept positions per example. */
+    @Test
+    void pickedPositions() {
+        int[][] keep = {{0, 2, 3}, {1, 3, 4}};
+        check(Map.of("x", randn(2, 5, 3)), v -> F.pickPositions(v.get("x"), keep));
+    }
+
     @Test
     void attentionDropoutBackwardUsesTheForwardWeights() {
         INDArray pad = Nd4j.createFromArray(new double[][] {{0, 0, 0, 1, 1}, {0, 0, 0, 0, 0}});

@@ -1,8 +1,7 @@
-package dev.attnspark.datasets.imdb;
+package dev.attnspark.datasets.text;
 
 import dev.attnspark.datasets.DatasetException;
 import dev.attnspark.datasets.io.HadoopFiles;
-import dev.attnspark.datasets.text.TextExample;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.Partitioner;
@@ -39,7 +38,7 @@ public final class TextTable {
         PARQUET, CSV, JSON;
 
         /** The format of a file name ({@code .parquet}, {@code .csv[.gz]}, {@code .json[l][.gz]}, {@code .ndjson}), or null. */
-        static Format of(String name) {
+        public static Format of(String name) {
             String n = name.toLowerCase(Locale.ROOT);
             if (n.endsWith(".gz")) {
                 n = n.substring(0, n.length() - 3);
@@ -66,7 +65,7 @@ public final class TextTable {
      *               {@code label} column are unlabelled ({@link TextExample#NO_LABEL})
      * @param what   what the files hold, for messages ("the train split")
      */
-    static JavaRDD<TextExample> rdd(JavaSparkContext sc, List<String> files, Format format, int[] labels, String what,
+    public static JavaRDD<TextExample> rdd(JavaSparkContext sc, List<String> files, Format format, int[] labels, String what,
                                     int numPartitions) {
         SparkSession spark = SparkSession.builder().getOrCreate(); // over the running SparkContext
         List<JavaRDD<TextExample>> parts = new ArrayList<>();

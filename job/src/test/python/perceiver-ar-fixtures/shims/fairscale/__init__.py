@@ -1,0 +1,1 @@
+"""Stub of fairscale: only what perceiver/model/core/modules.py imports."""
