@@ -58,6 +58,46 @@ public final class ClmChunks {
         return out;
     }
 
+    /** Each chunk as an example on its own. */
+    public static JavaRDD<ClmExample> examples(JavaRDD<TokenSequence> chunks) {
+        return chunks.map(c -> new ClmExample(c.index(), c.ids(), null));
+    }
+
+    /**
+     * Each chunk with the chunk after it, for random shifts ({@code RandomShiftDataset}: one example fewer than
+     * chunks). Chunks stay where they are: only the first chunk of every partition is collected (one per partition),
+     * so that the last chunk of a partition finds its successor.
+     */
+    public static JavaRDD<ClmExample> withSuccessors(JavaRDD<TokenSequence> chunks) {
+        List<scala.Tuple2<Integer, int[]>> firsts = chunks.mapPartitionsWithIndex((p, it) -> {
+            List<scala.Tuple2<Integer, int[]>> l = new ArrayList<>(1);
+            if (it.hasNext()) {
+                l.add(new scala.Tuple2<>(p, it.next().ids()));
+            }
+            return l.iterator();
+        }, true).collect();
+        java.util.TreeMap<Integer, int[]> first = new java.util.TreeMap<>();
+        firsts.forEach(t -> first.put(t._1, t._2));
+        org.apache.spark.broadcast.Broadcast<java.util.TreeMap<Integer, int[]>> heads =
+                org.apache.spark.api.java.JavaSparkContext.fromSparkContext(chunks.context()).broadcast(first);
+        return chunks.mapPartitionsWithIndex((p, it) -> {
+            List<ClmExample> out = new ArrayList<>();
+            TokenSequence prev = null;
+            while (it.hasNext()) {
+                TokenSequence c = it.next();
+                if (prev != null) {
+                    out.add(new ClmExample(prev.index(), prev.ids(), c.ids()));
+                }
+                prev = c;
+            }
+            java.util.Map.Entry<Integer, int[]> after = heads.value().higherEntry(p);
+            if (prev != null && after != null) {
+                out.add(new ClmExample(prev.index(), prev.ids(), after.getValue()));
+            }
+            return out.iterator();
+        }, true);
+    }
+
     /**
      * perceiver-io's {@code RandomShiftDataset}: chunk i joined with chunk i + 1 at {@code shift}, i.e.
      * {@code a[shift:] + b[:shift]}.

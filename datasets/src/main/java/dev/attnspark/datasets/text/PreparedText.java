@@ -33,6 +33,7 @@ import java.util.UUID;
  *     {@code word_ids} (int arrays); masks are drawn when batches are made, so one preparation serves dynamic and
  *     static masking.</li>
  * <li>{@code texts} (classification): {@code index}, {@code label} (int), {@code ids} (int array).</li>
+ * <li>{@code sequences} (causal language model): {@code index}, {@code ids} (int array, {@code max_seq_len + 1}).</li>
  * </ul>
  * Rows are read back ordered by {@code index}, whatever Spark's file splits are.
  */
@@ -41,6 +42,7 @@ public final class PreparedText {
     public static final String FORMAT = "attnspark-prepared-text/1";
     public static final String CHUNKS_KIND = "chunks";
     public static final String TEXTS_KIND = "texts";
+    public static final String SEQUENCES_KIND = "sequences";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final StructType CHUNKS = new StructType()
             .add("index", DataTypes.LongType, false)
@@ -49,6 +51,9 @@ public final class PreparedText {
     private static final StructType TEXTS = new StructType()
             .add("index", DataTypes.LongType, false)
             .add("label", DataTypes.IntegerType, false)
+            .add("ids", DataTypes.createArrayType(DataTypes.IntegerType, false), false);
+    private static final StructType SEQUENCES = new StructType()
+            .add("index", DataTypes.LongType, false)
             .add("ids", DataTypes.createArrayType(DataTypes.IntegerType, false), false);
 
     private PreparedText() {}
@@ -128,6 +133,19 @@ public final class PreparedText {
         splits.forEach((name, rdd) -> rows.put(name, rdd.zipWithIndex()
                 .map(t -> RowFactory.create(t._2, t._1.label(), t._1.ids()))));
         return write(TEXTS_KIND, TEXTS, rows, settings, source, out, conf);
+    }
+
+    /** Writes causal-language-model sequences per split into {@code out}, which must not exist. */
+    public static Manifest writeSequences(Map<String, JavaRDD<TokenSequence>> splits, Map<String, Object> settings,
+                                          String source, String out, Configuration conf) {
+        Map<String, JavaRDD<Row>> rows = new LinkedHashMap<>();
+        splits.forEach((name, rdd) -> rows.put(name, rdd.map(c -> RowFactory.create(c.index(), c.ids()))));
+        return write(SEQUENCES_KIND, SEQUENCES, rows, settings, source, out, conf);
+    }
+
+    /** A split's sequences in {@code index} order, in at most {@code numPartitions} shards. */
+    public static JavaRDD<TokenSequence> sequences(String dir, String split, int numPartitions) {
+        return read(dir, split, SEQUENCES, numPartitions).map(r -> new TokenSequence(r.getLong(0), ints(r.getList(1))));
     }
 
     /** A split's chunks in {@code index} order, in at most {@code numPartitions} shards. */

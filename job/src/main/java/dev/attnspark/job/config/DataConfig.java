@@ -17,6 +17,11 @@ public class DataConfig {
     /** Whether the training examples are reshuffled every epoch (seeded by {@code trainer.seed} and the epoch). */
     public boolean shuffle = true;
 
+    /** Examples per validation batch. */
+    public int validationBatchSize() {
+        return batchSize;
+    }
+
     public void validate() {
         if (dataset == null || dataset.isBlank()) {
             throw new ConfigException("data.dataset is not set");

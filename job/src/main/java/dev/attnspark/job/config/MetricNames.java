@@ -23,6 +23,11 @@ public final class MetricNames {
         return "train_" + SHORT.getOrDefault(key, key);
     }
 
+    /** Whether lower values of a metric are better (losses, perplexity, bits per byte). */
+    public static boolean lowerIsBetter(String key) {
+        return key.contains("loss") || key.contains("perplexity") || key.contains("bits_per_byte");
+    }
+
     /** The task's key of a validation name: {@code val_acc} (or {@code val_accuracy}) → {@code accuracy}. */
     public static String key(String validationName) {
         String name = validationName.substring("val_".length());

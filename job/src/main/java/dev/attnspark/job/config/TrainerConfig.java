@@ -37,6 +37,17 @@ public class TrainerConfig {
     public int limitTrainBatches = -1;
     /** Validate on at most this many batches (-1: all). */
     public int limitValBatches = -1;
+    /**
+     * Batches of {@code data.batch_size} per optimizer step, back-propagated one after the other (Lightning's
+     * gradient accumulation): the step equals one of a batch this many times larger, at one batch's activation
+     * memory.
+     */
+    public int accumulateGradBatches = 1;
+    /**
+     * Validation within epochs, as Lightning's: a fraction of an epoch's steps (0.5: twice per epoch), or every this
+     * many steps (an integer above 1); null: once per epoch ({@code check_val_every_n_epoch}).
+     */
+    public Double valCheckInterval;
     /** Clip the gradient to this global L2 norm (null: no clipping). */
     public Double gradientClipVal;
     /** Seed of initialization, data order and dropout. */
@@ -178,6 +189,14 @@ public class TrainerConfig {
         if (earlyStopping.patience < 1 || earlyStopping.minDelta < 0) {
             throw new ConfigException("trainer.early_stopping.patience must be >= 1 and min_delta >= 0, got "
                     + earlyStopping.patience + " and " + earlyStopping.minDelta);
+        }
+        if (accumulateGradBatches < 1) {
+            throw new ConfigException("trainer.accumulate_grad_batches must be >= 1, got " + accumulateGradBatches);
+        }
+        if (valCheckInterval != null && !(valCheckInterval > 0 && (valCheckInterval <= 1
+                || valCheckInterval == Math.rint(valCheckInterval)))) {
+            throw new ConfigException("trainer.val_check_interval must be a fraction of an epoch in (0, 1] or a "
+                    + "whole number of steps, got " + valCheckInterval);
         }
         if (gradientClipVal != null && !(gradientClipVal > 0)) {
             throw new ConfigException("trainer.gradient_clip_val must be > 0 or null, got " + gradientClipVal);

@@ -55,8 +55,13 @@ public interface Task<E> extends Serializable {
     }
 
     /** The names of the metrics {@link #metrics} reports, e.g. {@code loss}, {@code accuracy}. */
-    default java.util.Set<String> metricNames() {
-        return metrics(new MetricSums()).keySet();
+    default java.util.Set<String> metricNames(DataConfig data) {
+        return metrics(new MetricSums(), data).keySet();
+    }
+
+    /** The metrics for data read as {@code data} says (e.g. bits per byte only for a bytes tokenizer). */
+    default Map<String, Double> metrics(MetricSums s, DataConfig data) {
+        return metrics(s);
     }
 
     /** The metrics reported for {@code split} ("train" or "valid"): at least {@code loss}. */

@@ -16,6 +16,7 @@ public final class Tasks implements ConfigLoader.Schema {
         register(new ImageClassificationTask());
         register(new MaskedLanguageModelTask());
         register(new TextClassificationTask());
+        register(new CausalLanguageModelTask());
     }
 
     private void register(Task<?> t) {

@@ -24,8 +24,8 @@ public final class Evaluation {
         try (JavaSparkContext sc = SparkSetup.context(cfg.spark())) {
             int partitions = cfg.data().numPartitions > 0 ? cfg.data().numPartitions : 2 * sc.defaultParallelism();
             TaskData<E> data = task.data(sc, cfg, partitions, false);
-            MetricSums sums = Evaluator.evaluate(sc, net, data.valid(), data.batchMaker(), cfg.data().batchSize);
-            Map<String, Double> metrics = task.metrics(sums);
+            MetricSums sums = Evaluator.evaluate(sc, net, data.valid(), data.batchMaker(), cfg.data().validationBatchSize());
+            Map<String, Double> metrics = task.metrics(sums, cfg.data());
             new Progress(out, 0, 0).validationTable(metrics);
             return metrics;
         }

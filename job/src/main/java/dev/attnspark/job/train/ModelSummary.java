@@ -37,7 +37,8 @@ public final class ModelSummary {
     public static List<String> lines(String modelName, ComputationGraph net) {
         List<Row> rows = rows(net);
         int typeWidth = Math.max(4, rows.stream().mapToInt(r -> r.type().length()).max().orElse(4));
-        String format = "%-3s| %-6s| %-" + typeWidth + "s | %13s | %13s";
+        int nameWidth = Math.max(5, rows.stream().mapToInt(r -> r.name().length() + 1).max().orElse(5));
+        String format = "%-3s| %-" + nameWidth + "s| %-" + typeWidth + "s | %13s | %13s";
         List<String> out = new ArrayList<>();
         out.add("model " + modelName + ":");
         out.add(String.format(Locale.ROOT, format, "", "Name", "Type", "Trainable", "Frozen"));

@@ -50,7 +50,7 @@ public final class Optimizers {
         if (cfg.trainer().gradientClipVal != null) {
             layer.gradientClipNorm(cfg.trainer().gradientClipVal);
         }
-        return layer;
+        return layer.microBatches(cfg.trainer().accumulateGradBatches);
     }
 
     /** The DL4J graph of a task's freshly initialized model, whose optimizer steps with learning rate {@code lr}. */

@@ -22,18 +22,22 @@ import java.util.Locale;
  * @param lastEpoch       the epoch in which the run ends
  * @param lr              the learning rate of a step
  * @param trainerLr       the learning rate each trainer steps with
+ * @param valEvery        validation every this many steps within an epoch (or, with {@code valAcrossEpochs}, of the
+ *                        run); 0: only at the ends of epochs
  */
 public record RunPlan(String strategy, int workers, int trainers, int partitions, long examples, int batchSize,
                       long batchesPerEpoch, long stepsPerEpoch, long totalSteps, int lastEpoch, WarmupSchedule lr,
-                      WarmupSchedule trainerLr) {
+                      WarmupSchedule trainerLr, long valEvery, boolean valAcrossEpochs) {
 
     public static RunPlan of(JobConfig cfg, int workers, int trainers, int partitions, long examples,
                              String datasetName) {
         TrainerConfig tc = cfg.trainer();
-        int batchSize = cfg.data().batchSize;
+        int batchSize = trainingBatch(cfg);
         if (batchSize > examples) {
-            throw new ConfigException("data.batch_size (" + batchSize + ") is larger than the " + examples
-                    + " training examples of " + datasetName + ": lower data.batch_size");
+            throw new ConfigException("data.batch_size (" + cfg.data().batchSize + ")"
+                    + (tc.accumulateGradBatches > 1 ? " x trainer.accumulate_grad_batches (" + tc.accumulateGradBatches
+                    + ")" : "") + " is larger than the " + examples + " training examples of " + datasetName
+                    + ": lower data.batch_size");
         }
         long batchesPerEpoch = (examples + batchSize - 1) / batchSize;
         if (tc.limitTrainBatches > 0) {
@@ -47,12 +51,29 @@ public record RunPlan(String strategy, int workers, int trainers, int partitions
         int lastEpoch = (int) Math.min(tc.maxEpochs - 1, Math.max(0, (totalSteps - 1) / stepsPerEpoch));
         WarmupSchedule lr = Optimizers.schedule(cfg.optimizer(), cfg.lrScheduler(), totalSteps);
         boolean shared = tc.strategy.equals("shared");
+        Double v = tc.valCheckInterval;
+        long valEvery = v == null ? 0 : v <= 1 ? Math.max(1, (long) (stepsPerEpoch * v)) : (long) (double) v;
         return new RunPlan(tc.strategy, workers, trainers, partitions, examples, batchSize, batchesPerEpoch,
-                stepsPerEpoch, totalSteps, lastEpoch, lr, shared ? lr.scaled(1.0 / trainers) : lr);
+                stepsPerEpoch, totalSteps, lastEpoch, lr, shared ? lr.scaled(1.0 / trainers) : lr, valEvery,
+                v != null && v > 1);
+    }
+
+    /** Examples per trainer and optimizer step: {@code data.batch_size} times {@code accumulate_grad_batches}. */
+    public static int trainingBatch(JobConfig cfg) {
+        return Math.multiplyExact(cfg.data().batchSize, cfg.trainer().accumulateGradBatches);
     }
 
     public boolean shared() {
         return strategy.equals("shared");
+    }
+
+    /** Steps from {@code step} (in {@code epoch}) to the next validation within training, or MAX_VALUE for none. */
+    long stepsToValidation(long step, int epoch) {
+        if (valEvery <= 0) {
+            return Long.MAX_VALUE;
+        }
+        long counted = valAcrossEpochs ? step : step - epoch * stepsPerEpoch;
+        return valEvery - Math.floorMod(counted, valEvery);
     }
 
     /** Batches of a chunk of {@code steps} steps starting at batch {@code batchInEpoch}. */

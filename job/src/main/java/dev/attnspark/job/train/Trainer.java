@@ -100,7 +100,7 @@ public final class Trainer {
     /** Configuration and paths that can be checked without a Spark context, so that mistakes cost no start-up. */
     private void checkBeforeSpark(Task<?> task) {
         TrainerConfig tc = cfg.trainer();
-        Set<String> metrics = task.metricNames();
+        Set<String> metrics = task.metricNames(cfg.data());
         for (TrainerConfig.Monitored m : List.of(tc.checkpoint, tc.earlyStopping)) {
             if (m.monitor != null && !metrics.contains(m.metric())) {
                 throw new ConfigException("'" + m.monitor + "' is not a validation metric of " + cfg.task()
@@ -253,7 +253,7 @@ public final class Trainer {
             data = task.data(sc, cfg, partitions, true);
             train = data.train().zipWithIndex().mapToPair(t -> new scala.Tuple2<>(t._2, t._1));
             train.persist(StorageLevel.MEMORY_AND_DISK_SER());
-            valid = limited(data.valid(), tc.limitValBatches, cfg.data().batchSize);
+            valid = limited(data.valid(), tc.limitValBatches, cfg.data().validationBatchSize());
             valid.persist(StorageLevel.MEMORY_AND_DISK_SER());
             plan = RunPlan.of(cfg, workers, trainers, partitions, train.count(), cfg.data().datasetDir);
             from.ifPresent(l -> checkSameTrainers(l.state()));
@@ -329,6 +329,9 @@ public final class Trainer {
                         samples = 0;
                         t0 = System.nanoTime();
                     }
+                    if (plan.stepsToValidation(step, epoch) == plan.valEvery() && !last) {
+                        validate(sc); // trainer.val_check_interval
+                    }
                     if (tc.checkpointEveryNSteps > 0 && step % tc.checkpointEveryNSteps == 0 && !last) {
                         checkpoint(epoch, batchInEpoch);
                     }
@@ -347,11 +350,11 @@ public final class Trainer {
             if (tc.checkpointEveryNSteps > 0) {
                 n = Math.min(n, tc.checkpointEveryNSteps - step % tc.checkpointEveryNSteps);
             }
-            return Math.min(n, plan.totalSteps() - step);
+            return Math.min(Math.min(n, plan.stepsToValidation(step, epoch)), plan.totalSteps() - step);
         }
 
         private void logTrain(JavaSparkContext sc, double samplesPerSec) {
-            lastTrain = task.metrics(stepMetrics.drain(sc));
+            lastTrain = task.metrics(stepMetrics.drain(sc), cfg.data());
             double rate = plan.lr().valueAt((int) step - 1, epoch);
             Map<String, Object> row = new LinkedHashMap<>(lastTrain);
             row.put("lr", rate);
@@ -361,8 +364,9 @@ public final class Trainer {
         }
 
         private void validate(JavaSparkContext sc) {
-            MetricSums v = Evaluator.evaluate(sc, strategy.network(), valid, data.batchMaker(), plan.batchSize());
-            lastValid = task.metrics(v);
+            MetricSums v = Evaluator.evaluate(sc, strategy.network(), valid, data.batchMaker(),
+                    cfg.data().validationBatchSize());
+            lastValid = task.metrics(v, cfg.data());
             validSinceCheckpoint = lastValid;
             log.valid(epoch, step, lastValid);
             progress.line("validation after epoch " + epoch + ", step " + step + ":");
@@ -423,7 +427,7 @@ public final class Trainer {
 
     static TrainingStrategy strategy(JavaSparkContext sc, ComputationGraph net, JobConfig cfg, int workers,
                                      double trainerLr, List<TrainingListener> listeners) {
-        int batch = cfg.data().batchSize;
+        int batch = RunPlan.trainingBatch(cfg);
         long seed = cfg.trainer().seed;
         return switch (cfg.trainer().strategy) {
             case "single" -> {

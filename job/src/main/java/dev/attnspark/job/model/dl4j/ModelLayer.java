@@ -43,6 +43,8 @@ public class ModelLayer extends Layer {
     private List<Regularization> regularization = new ArrayList<>();
     private List<String> frozenPrefixes = new ArrayList<>();
     private double gradientClipNorm = Double.NaN;
+    /** Micro-batches a training batch is split into, each back-propagated on its own (gradient accumulation). */
+    private int microBatches = 1;
     /** Where the frozen values are published, and their hash (plain strings: Kryo serializes this too). */
     private String frozenLocation;
     private String frozenSha256;
@@ -76,6 +78,23 @@ public class ModelLayer extends Layer {
     public ModelLayer gradientClipNorm(double maxNorm) {
         this.gradientClipNorm = maxNorm;
         return this;
+    }
+
+    /**
+     * Gradient accumulation as Lightning's {@code accumulate_grad_batches}: a training batch is split into this many
+     * micro-batches, run forward and backward one after the other (so only one micro-batch's activations exist at a
+     * time), their mean losses weighted equally, and the optimizer steps once.
+     */
+    public ModelLayer microBatches(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("micro-batches must be >= 1, got " + n);
+        }
+        this.microBatches = n;
+        return this;
+    }
+
+    public int microBatches() {
+        return microBatches;
     }
 
     @Override

@@ -182,21 +182,43 @@ public final class ModelLayerImpl extends AbstractLayer<ModelLayer> implements I
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
-        try (MemoryWorkspace ws = workspace().notifyScopeEntered();
-             Tape tape = new Tape(true, true, store())) {
-            seedDropout(true);
-            Output out = model().forward(tape, batch(true));
-            store().zeroGrads();
-            // DL4J divides the gradient by the minibatch size before its updater: scale the mean loss back up
-            tape.backward(out.loss(), Nd4j.scalar(out.loss().value().dataType(), input.size(0)));
-            scoreOfLastStep = out.scored().mean();
-            lastStep = new StepStats(out.scored().lossSum(), out.scored().counted(), out.scored().correct());
+        Batch batch = batch(true);
+        long rows = input.size(0);
+        int parts = (int) Math.min(layerConf().microBatches(), rows);
+        seedDropout(true);
+        store().zeroGrads();
+        double meanSum = 0, lossSum = 0;
+        long targets = 0, correct = 0;
+        for (int i = 0; i < parts; i++) {
+            try (MemoryWorkspace ws = workspace().notifyScopeEntered();
+                 Tape tape = new Tape(true, true, store())) {
+                Output out = model().forward(tape, parts == 1 ? batch : rows(batch, rows * i / parts,
+                        rows * (i + 1) / parts));
+                // DL4J divides the gradient by the minibatch size before its updater: scale the mean loss back up;
+                // micro-batches count equally, as Lightning divides each one's loss by accumulate_grad_batches
+                tape.backward(out.loss(), Nd4j.scalar(out.loss().value().dataType(), (double) rows / parts));
+                meanSum += out.scored().mean();
+                lossSum += out.scored().lossSum();
+                targets += out.scored().counted();
+                correct += out.scored().correct();
+            }
         }
+        scoreOfLastStep = meanSum / parts;
+        lastStep = new StepStats(lossSum, targets, correct);
         Gradient g = new DefaultGradient(gradientsView);
         for (Map.Entry<String, INDArray> e : store().grads().entrySet()) {
             g.gradientForVariable().put(ModelParamInitializer.dl4jKey(e.getKey()), e.getValue());
         }
         return new Pair<>(g, null);
+    }
+
+    /** Rows [from, to) of every array with one row per example (others, such as {@code prefix_len}, as they are). */
+    private static Batch rows(Batch batch, long from, long to) {
+        long n = batch.size();
+        Map<String, INDArray> part = new java.util.LinkedHashMap<>();
+        batch.arrays().forEach((name, a) -> part.put(name, a.size(0) == n
+                ? a.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to)).dup('c') : a));
+        return new Batch(part);
     }
 
     /**

@@ -81,7 +81,7 @@ public final class RunLog implements AutoCloseable {
         return out;
     }
 
-    /** The best value of each validation metric and its step: lowest for losses, highest for the rest. */
+    /** The best value of each validation metric and its step: lowest for losses (and perplexity, bits per byte), highest for the rest. */
     public Map<String, double[]> bestValid() {
         Map<String, double[]> best = new LinkedHashMap<>();
         for (JsonNode row : validRows()) {
@@ -91,7 +91,7 @@ public final class RunLog implements AutoCloseable {
                     return;
                 }
                 double v = e.getValue().asDouble();
-                boolean lower = k.contains("loss") || k.contains("perplexity");
+                boolean lower = dev.attnspark.job.config.MetricNames.lowerIsBetter(k);
                 double[] b = best.get(k);
                 if (b == null || (lower ? v < b[0] : v > b[0])) {
                     best.put(k, new double[] {v, row.get("step").asLong()});
