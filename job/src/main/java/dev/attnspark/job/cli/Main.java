@@ -26,7 +26,7 @@ import java.nio.file.NotDirectoryException;
         footer = {"", "Every verb answers --help. Configuration keys and their defaults: "
                 + "train --config FILE --print_config; they are described in docs/configuration.md."},
         subcommands = {TrainCommand.class, EvaluateCommand.class, PrepCommand.class, ReferenceCheckCommand.class,
-                MakeDigitsCommand.class, MakeReviewsCommand.class, MakeWikiTextCommand.class, BenchmarkCommand.class, PlotCommand.class,
+                MakeDigitsCommand.class, MakeReviewsCommand.class, MakeWikiTextCommand.class, GenerateCommand.class, BenchmarkCommand.class, PlotCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 
