@@ -25,14 +25,6 @@ public interface TextTokenizer extends Serializable {
     /** The end-of-sequence id, or -1 when the tokenizer has none. */
     int eosId();
 
-    /**
-     * Bytes of UTF-8 text per token, when fixed (1 for the bytes tokenizer, whose losses are then bits per byte), or
-     * NaN.
-     */
-    default double bytesPerToken() {
-        return Double.NaN;
-    }
-
     /** perceiver-io's UTF-8 bytes tokenizer ({@link PerceiverTokenizer}, 262 ids). */
     static TextTokenizer bytes(String name) {
         return new BytesTokenizer(name);
@@ -63,11 +55,6 @@ public interface TextTokenizer extends Serializable {
         @Override
         public int eosId() {
             return PerceiverTokenizer.EOS;
-        }
-
-        @Override
-        public double bytesPerToken() {
-            return 1.0;
         }
     }
 }

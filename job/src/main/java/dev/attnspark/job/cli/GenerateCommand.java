@@ -72,7 +72,7 @@ final class GenerateCommand implements Callable<Integer> {
             throw new ConfigException(loaded.dir() + " is a " + cfg.task() + " checkpoint; generate needs a causal "
                     + "language model (task perceiver-ar-clm)");
         }
-        TextTokenizer tokenizer = data.textTokenizer();
+        TextTokenizer tokenizer = data.textTokenizer(HadoopConf.of(saved));
         int[] ids = tokenizer.encode(prompt, data.addSpecialTokens);
         if (ids.length == 0) {
             throw new ConfigException("--prompt has no tokens; give some text to continue");

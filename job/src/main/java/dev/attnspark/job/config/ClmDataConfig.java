@@ -67,10 +67,9 @@ public class ClmDataConfig extends DataConfig {
             throw new ConfigException("data.streaming=true is not available yet: set data.streaming=false (the "
                     + "corpus is then planned on the driver, which C4 does not fit)");
         }
-        try {
-            Tokenizers.check(tokenizer);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(e.getMessage(), e);
+        if (tokenizer == null || tokenizer.isBlank()) {
+            throw new ConfigException("data.tokenizer is not set (deepmind/language-perceiver for UTF-8 bytes, or a "
+                    + "tokenizer.json / SentencePiece .model)");
         }
     }
 
@@ -89,8 +88,18 @@ public class ClmDataConfig extends DataConfig {
         return validBatchSize != null ? validBatchSize : batchSize;
     }
 
-    public TextTokenizer textTokenizer() {
-        return Tokenizers.load(tokenizer);
+    /** Whether the tokenizer is perceiver-io's UTF-8 bytes tokenizer (one token per byte). */
+    public boolean bytesTokenizer() {
+        return Tokenizers.BYTES.contains(tokenizer);
+    }
+
+    /** The tokenizer, loaded from where {@code data.tokenizer} says (see {@link Tokenizers}). */
+    public TextTokenizer textTokenizer(org.apache.hadoop.conf.Configuration conf) {
+        try {
+            return Tokenizers.load(tokenizer, conf);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage(), e);
+        }
     }
 
     /** The keys that shape a prepared dataset's sequences. */

@@ -51,18 +51,32 @@ public final class CausalLanguageModelTask implements Task<ClmExample> {
         return ClmDataConfig.class;
     }
 
-    /** {@code model.vocab_size} follows the tokenizer and {@code model.max_seq_len} the data, as perceiver-io's CLI. */
+    /**
+     * {@code model.vocab_size} follows the tokenizer and {@code model.max_seq_len} the data, as perceiver-io's CLI
+     * links them. A tokenizer that is not on this machine leaves {@code vocab_size} as configured (e.g. to print or
+     * check a configuration); training loads it and checks the two agree.
+     */
     @Override
     public void link(Object modelConfig, DataConfig data) {
         CausalLanguageModelConfig m = (CausalLanguageModelConfig) modelConfig;
         ClmDataConfig d = (ClmDataConfig) data;
-        m.vocabSize = d.textTokenizer().vocabSize();
         m.maxSeqLen = d.maxSeqLen;
+        try {
+            m.vocabSize = d.textTokenizer(new org.apache.hadoop.conf.Configuration()).vocabSize();
+        } catch (dev.attnspark.job.config.ConfigException e) {
+            // not here: checked when the data is read
+        }
     }
 
     @Override
     public TaskData<ClmExample> data(JavaSparkContext sc, JobConfig cfg, int numPartitions, boolean withTrain) {
         ClmDataConfig d = (ClmDataConfig) cfg.data();
+        TextTokenizer tokenizer = d.textTokenizer(sc.hadoopConfiguration());
+        int vocab = ((CausalLanguageModelConfig) cfg.model()).vocabSize;
+        if (tokenizer.vocabSize() > vocab) {
+            throw new dev.attnspark.job.config.ConfigException("model.vocab_size (" + vocab + ") is smaller than the "
+                    + "vocabulary of data.tokenizer " + d.tokenizer + " (" + tokenizer.vocabSize() + ")");
+        }
         String from;
         JavaRDD<TokenSequence> train = null, valid;
         if (PreparedText.isPrepared(d.datasetDir, sc.hadoopConfiguration())) {
@@ -84,7 +98,6 @@ public final class CausalLanguageModelTask implements Task<ClmExample> {
                 : d.randomTrainShift ? ClmChunks.withSuccessors(train) : ClmChunks.examples(train);
         JavaRDD<ClmExample> validExamples = d.randomValidShift ? ClmChunks.withSuccessors(valid)
                 : ClmChunks.examples(valid);
-        TextTokenizer tokenizer = d.textTokenizer();
         long seed = cfg.trainer().seed;
         boolean shiftTrain = d.randomTrainShift, shiftValid = d.randomValidShift;
         int pad = tokenizer.padId();
@@ -98,7 +111,7 @@ public final class CausalLanguageModelTask implements Task<ClmExample> {
 
     private static JavaRDD<TokenSequence> chunks(JavaSparkContext sc, ClmDataConfig d, String split) {
         Corpus.Source source = Corpus.locate(d.datasetDir, d.dataset, split, sc.hadoopConfiguration());
-        return ClmChunks.chunks(Corpus.texts(sc, source, sc.defaultParallelism()), d.textTokenizer(),
+        return ClmChunks.chunks(Corpus.texts(sc, source, sc.defaultParallelism()), d.textTokenizer(sc.hadoopConfiguration()),
                 d.addSpecialTokens, d.addEos(), d.maxSeqLen + 1, d.preprocBatchSize);
     }
 
@@ -171,9 +184,8 @@ public final class CausalLanguageModelTask implements Task<ClmExample> {
     @Override
     public Map<String, Double> metrics(MetricSums s, DataConfig data) {
         Map<String, Double> m = Task.super.metrics(s);
-        double bytesPerToken = ((ClmDataConfig) data).textTokenizer().bytesPerToken();
-        if (!Double.isNaN(bytesPerToken)) {
-            m.put("bits_per_byte", s.meanLoss() / Math.log(2) / bytesPerToken);
+        if (((ClmDataConfig) data).bytesTokenizer()) {
+            m.put("bits_per_byte", s.meanLoss() / Math.log(2)); // one token per byte
         } else {
             m.put("perplexity", Math.exp(s.meanLoss()));
         }
