@@ -69,17 +69,27 @@ public final class Checkpoints {
      * @param valid           the validation metrics just before it, if it follows a validation (else null)
      * @param earlyStopping   the early-stopping monitor's best value and validations without improvement (or null)
      * @param frozenSha256    the SHA-256 of {@code frozen.safetensors} (null: nothing is frozen)
+     * @param streams         with {@code data.streaming}, each stream's read position ({@code shard:offset}) in the
+     *                        epoch; else null
      */
     public record State(int epoch, long batchInEpoch, long step, String modelSha256, String created, int trainers,
-                        Map<String, Double> valid, EarlyStoppingState earlyStopping, String frozenSha256) {
+                        Map<String, Double> valid, EarlyStoppingState earlyStopping, String frozenSha256,
+                        List<String> streams) {
         /** A state to save; the files' checksums and the time are filled in when it is written. */
         public static State at(int epoch, long batchInEpoch, long step, int trainers, Map<String, Double> valid,
                                EarlyStoppingState earlyStopping) {
-            return new State(epoch, batchInEpoch, step, null, null, trainers, valid, earlyStopping, null);
+            return new State(epoch, batchInEpoch, step, null, null, trainers, valid, earlyStopping, null, null);
+        }
+
+        /** This state with the streams' read positions. */
+        public State withStreams(List<String> positions) {
+            return new State(epoch, batchInEpoch, step, modelSha256, created, trainers, valid, earlyStopping,
+                    frozenSha256, positions == null ? null : List.copyOf(positions));
         }
 
         State written(String sha256, String frozenSha256, String created) {
-            return new State(epoch, batchInEpoch, step, sha256, created, trainers, valid, earlyStopping, frozenSha256);
+            return new State(epoch, batchInEpoch, step, sha256, created, trainers, valid, earlyStopping, frozenSha256,
+                    streams);
         }
     }
 

@@ -33,8 +33,15 @@ public class ClmDataConfig extends DataConfig {
     public int preprocBatchSize = 1000;
     /** Examples per validation batch (null: {@code batch_size}). */
     public Integer validBatchSize;
-    /** Executors read their own shards in a seeded order instead of the driver planning every epoch. */
+    /**
+     * Executors read their own shards in a seeded order through a bounded shuffle buffer, instead of the driver
+     * planning every epoch (null: true for c4).
+     */
     public Boolean streaming;
+    /** Streaming: documents in each stream's shuffle buffer (upstream's {@code shuffle_window_size}). */
+    public int shuffleWindowSize = 10000;
+    /** Streaming: documents joined (with EOS) before they are cut (upstream's {@code concat_batch_size}). */
+    public int concatBatchSize = 16;
 
     public ClmDataConfig() {
         dataset = "wikitext";
@@ -63,9 +70,16 @@ public class ClmDataConfig extends DataConfig {
         if (validBatchSize != null && validBatchSize < 1) {
             throw new ConfigException("data.valid_batch_size must be >= 1, got " + validBatchSize);
         }
-        if (streaming()) {
-            throw new ConfigException("data.streaming=true is not available yet: set data.streaming=false (the "
-                    + "corpus is then planned on the driver, which C4 does not fit)");
+        if (shuffleWindowSize < 1 || concatBatchSize < 1) {
+            throw new ConfigException("data.shuffle_window_size and data.concat_batch_size must be >= 1");
+        }
+        if (minSeqLen != null && !streaming()) {
+            throw new ConfigException("data.min_seq_len (random training lengths, as upstream's C4DataModule) needs "
+                    + "data.streaming=true");
+        }
+        if (streaming() && randomTrainShift) {
+            throw new ConfigException("data.random_train_shift needs the planned corpus (data.streaming=false); "
+                    + "streams shuffle documents instead");
         }
         if (tokenizer == null || tokenizer.isBlank()) {
             throw new ConfigException("data.tokenizer is not set (deepmind/language-perceiver for UTF-8 bytes, or a "

@@ -44,7 +44,7 @@ public final class ConfigLoader {
      */
     private static final Pattern SECRET = Pattern.compile("(?i).*(secret|password|passwd|"
             + "credential(?!s?[._-]?provider)|access[._-]?key|private[._-]?key|api[._-]?key|account[._-]key|"
-            + "token(?![a-z])).*");
+            + "(?<!(eos|bos|pad|unk|sep|cls|mask)[._-]?)token(?![a-z])).*");
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)

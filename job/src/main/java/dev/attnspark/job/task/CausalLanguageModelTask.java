@@ -3,7 +3,10 @@ package dev.attnspark.job.task;
 import dev.attnspark.datasets.text.ClmChunks;
 import dev.attnspark.datasets.text.ClmExample;
 import dev.attnspark.datasets.text.Corpus;
+import dev.attnspark.datasets.io.SerializableConfiguration;
 import dev.attnspark.datasets.text.PreparedText;
+import dev.attnspark.datasets.text.ShardStream;
+import dev.attnspark.datasets.text.StreamPosition;
 import dev.attnspark.datasets.text.TextTokenizer;
 import dev.attnspark.datasets.text.TokenSequence;
 import dev.attnspark.job.config.ClmDataConfig;
@@ -18,6 +21,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -77,6 +81,9 @@ public final class CausalLanguageModelTask implements Task<ClmExample> {
             throw new dev.attnspark.job.config.ConfigException("model.vocab_size (" + vocab + ") is smaller than the "
                     + "vocabulary of data.tokenizer " + d.tokenizer + " (" + tokenizer.vocabSize() + ")");
         }
+        if (d.streaming()) {
+            return streamed(sc, cfg, d, tokenizer, withTrain);
+        }
         String from;
         JavaRDD<TokenSequence> train = null, valid;
         if (PreparedText.isPrepared(d.datasetDir, sc.hadoopConfiguration())) {
@@ -107,6 +114,77 @@ public final class CausalLanguageModelTask implements Task<ClmExample> {
                 from + ": " + (withTrain ? "train on " + TRAIN + ", " : "") + "validate on " + VALID + "; "
                         + (d.maxSeqLen + 1) + "-token chunks of " + tokenizer.name() + " tokens"
                         + (shiftTrain ? ", random training shifts" : "") + ", left padding");
+    }
+
+    /**
+     * Streaming: executors read the training shards themselves ({@link ShardStream}); validation reads the
+     * validation shards in path order, at fixed length, in one partition, and stops after
+     * {@code trainer.limit_val_batches} batches.
+     */
+    private TaskData<ClmExample> streamed(JavaSparkContext sc, JobConfig cfg, ClmDataConfig d, TextTokenizer tokenizer,
+                                          boolean withTrain) {
+        Corpus.Source validSource = Corpus.locate(d.datasetDir, d.dataset, VALID, sc.hadoopConfiguration());
+        ShardStream.Spec validSpec = spec(validSource, d, tokenizer, 0, 1, false, cfg.trainer().seed);
+        long validLimit = cfg.trainer().limitValBatches > 0
+                ? (long) cfg.trainer().limitValBatches * d.validationBatchSize() : Long.MAX_VALUE;
+        SerializableConfiguration conf = new SerializableConfiguration(sc.hadoopConfiguration());
+        JavaRDD<ClmExample> valid = sc.parallelize(List.of(0), 1).mapPartitions(x -> {
+            ShardStream s = ShardStream.open(validSpec, conf.get(), 0, 1, 0, StreamPosition.START);
+            List<ClmExample> out = new ArrayList<>();
+            while (s.hasNext() && out.size() < validLimit) {
+                TokenSequence t = s.next();
+                out.add(new ClmExample(t.index(), t.ids(), null));
+            }
+            return out.iterator();
+        });
+        ExampleStreams<ClmExample> streams = null;
+        String trainDescription = "";
+        if (withTrain) {
+            Corpus.Source trainSource = Corpus.locate(d.datasetDir, d.dataset, TRAIN, sc.hadoopConfiguration());
+            ShardStream.Spec trainSpec = spec(trainSource, d, tokenizer, d.minSeqLen == null ? 0 : d.minSeqLen,
+                    d.shuffleWindowSize, true, cfg.trainer().seed);
+            streams = (stream, n, epoch, from) -> {
+                ShardStream s = ShardStream.open(trainSpec, conf.get(), stream, n, epoch, from);
+                return new ExampleStreams.Positioned<>() {
+                    @Override
+                    public StreamPosition position() {
+                        return s.position();
+                    }
+
+                    @Override
+                    public boolean hasNext() {
+                        return s.hasNext();
+                    }
+
+                    @Override
+                    public ClmExample next() {
+                        TokenSequence t = s.next();
+                        return new ClmExample(t.index(), t.ids(), null);
+                    }
+                };
+            };
+            trainDescription = "stream " + trainSource.files().size() + " train shards (seeded order per epoch, "
+                    + "shuffle window " + d.shuffleWindowSize + " documents, " + (d.minSeqLen == null
+                    ? (d.maxSeqLen + 1) + "-token chunks" : "chunks of " + (d.minSeqLen + 1) + ".." + (d.maxSeqLen + 1)
+                    + " tokens") + "), ";
+        }
+        int pad = tokenizer.padId();
+        return new TaskData<>(null, valid, (examples, epoch) -> batch(examples, epoch, false, 0, pad),
+                d.dataset + " at " + d.datasetDir + ": " + trainDescription + "validate on the first "
+                        + (validLimit == Long.MAX_VALUE ? "" : validLimit + " ") + "chunks of "
+                        + validSource.files().size() + " " + VALID + " shards; " + tokenizer.name() + " tokens"
+                        + (d.addEos() ? ", EOS after each document" : "") + ", left padding", streams);
+    }
+
+    private static ShardStream.Spec spec(Corpus.Source source, ClmDataConfig d, TextTokenizer tokenizer, int minSeqLen,
+                                         int window, boolean shuffleShards, long seed) {
+        if (source.format() == Corpus.Format.TABLE && source.tableFormat() != dev.attnspark.datasets.text.TextTable
+                .Format.JSON) {
+            throw new dev.attnspark.job.config.ConfigException("data.streaming reads text and JSON-lines shards; "
+                    + source.files().get(0) + " is " + source.tableFormat() + ": set data.streaming=false");
+        }
+        return new ShardStream.Spec(source.files(), source.format() == Corpus.Format.TABLE, source.blankLinesEmpty(),
+                tokenizer, d.addEos(), d.maxSeqLen, minSeqLen, d.concatBatchSize, window, shuffleShards, seed);
     }
 
     private static JavaRDD<TokenSequence> chunks(JavaSparkContext sc, ClmDataConfig d, String split) {

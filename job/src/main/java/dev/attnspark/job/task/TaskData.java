@@ -9,6 +9,13 @@ import org.apache.spark.api.java.JavaRDD;
  * @param valid      validation examples
  * @param batchMaker turns an ordered list of examples into a minibatch
  * @param describe   one line for the log, e.g. "MNIST at hdfs://..., 60000 train / 10000 valid"
+ * @param streams    with {@code data.streaming}, the training examples as executors read them ({@code train} is
+ *                   then null); else null
  */
-public record TaskData<E>(JavaRDD<E> train, JavaRDD<E> valid, BatchMaker<E> batchMaker, String describe) {
+public record TaskData<E>(JavaRDD<E> train, JavaRDD<E> valid, BatchMaker<E> batchMaker, String describe,
+                          ExampleStreams<E> streams) {
+
+    public TaskData(JavaRDD<E> train, JavaRDD<E> valid, BatchMaker<E> batchMaker, String describe) {
+        this(train, valid, batchMaker, describe, null);
+    }
 }

@@ -58,6 +58,36 @@ public record RunPlan(String strategy, int workers, int trainers, int partitions
                 v != null && v > 1);
     }
 
+    /**
+     * The plan of a streamed corpus: nothing is counted, so epochs have no known length (they end when a stream runs
+     * out of shards) and the run's length is {@code trainer.max_steps}.
+     */
+    public static RunPlan streaming(JobConfig cfg, int workers, int trainers, int partitions) {
+        TrainerConfig tc = cfg.trainer();
+        if (tc.maxSteps <= 0) {
+            throw new ConfigException("data.streaming needs trainer.max_steps: a streamed corpus is not counted, so "
+                    + "the schedule cannot be planned from epochs");
+        }
+        Double v = tc.valCheckInterval;
+        if (v != null && v <= 1) {
+            throw new ConfigException("trainer.val_check_interval " + v + " is a fraction of an epoch, and a streamed "
+                    + "epoch has no known length: give a number of steps (e.g. 500)");
+        }
+        if (trainers % workers != 0) {
+            throw new IllegalStateException(trainers + " trainers over " + workers + " streams");
+        }
+        WarmupSchedule lr = Optimizers.schedule(cfg.optimizer(), cfg.lrScheduler(), tc.maxSteps);
+        boolean shared = tc.strategy.equals("shared");
+        return new RunPlan(tc.strategy, workers, trainers, partitions, -1, trainingBatch(cfg), Long.MAX_VALUE,
+                Long.MAX_VALUE, tc.maxSteps, tc.maxEpochs - 1, lr, shared ? lr.scaled(1.0 / trainers) : lr,
+                v == null ? 0 : (long) (double) v, true);
+    }
+
+    /** Whether the corpus is streamed (not counted). */
+    public boolean streamed() {
+        return examples < 0;
+    }
+
     /** Examples per trainer and optimizer step: {@code data.batch_size} times {@code accumulate_grad_batches}. */
     public static int trainingBatch(JobConfig cfg) {
         return Math.multiplyExact(cfg.data().batchSize, cfg.trainer().accumulateGradBatches);
@@ -88,6 +118,12 @@ public record RunPlan(String strategy, int workers, int trainers, int partitions
 
     /** The progress line describing the plan. */
     public String describe() {
+        if (streamed()) {
+            return String.format(Locale.ROOT, "%d workers (%s%s), batch %d per %s, %d streams read by the "
+                            + "executors, %d steps in all", workers, strategy,
+                    shared() ? String.format(Locale.ROOT, ": %d trainers, each at lr %.3g", trainers, trainerLr.peak())
+                            : "", batchSize, shared() ? "trainer" : "worker", workers, totalSteps);
+        }
         return String.format(Locale.ROOT, "%d workers (%s%s), batch %d per %s, %d batches = %d steps per epoch, "
                         + "%d steps in all (epochs 0-%d)", workers, strategy,
                 shared() ? String.format(Locale.ROOT, ": %d trainers, each at lr %.3g", trainers, trainerLr.peak())

@@ -169,6 +169,8 @@ public final class Trainer {
         private RunPlan plan;
         private TaskData<E> data;
         private JavaPairRDD<Long, E> train;
+        /** With {@code data.streaming}: the executors' streams (and {@code train} is null). */
+        private StreamedBatches<E> streamed;
         private JavaRDD<E> valid;
         private TrainingStrategy strategy;
         private StepMetricsListener stepMetrics;
@@ -222,7 +224,12 @@ public final class Trainer {
                     return result;
                 } finally {
                     strategy.close();
-                    train.unpersist(false);
+                    if (train != null) {
+                        train.unpersist(false);
+                    }
+                    if (streamed != null) {
+                        streamed.close();
+                    }
                     valid.unpersist(false);
                 }
             }
@@ -251,11 +258,17 @@ public final class Trainer {
             int partitions = cfg.data().numPartitions > 0 ? cfg.data().numPartitions : 2 * workers;
             Threads.configureLocal(sc, workers);
             data = task.data(sc, cfg, partitions, true);
-            train = data.train().zipWithIndex().mapToPair(t -> new scala.Tuple2<>(t._2, t._1));
-            train.persist(StorageLevel.MEMORY_AND_DISK_SER());
             valid = limited(data.valid(), tc.limitValBatches, cfg.data().validationBatchSize());
             valid.persist(StorageLevel.MEMORY_AND_DISK_SER());
-            plan = RunPlan.of(cfg, workers, trainers, partitions, train.count(), cfg.data().datasetDir);
+            if (data.streams() != null) {
+                plan = RunPlan.streaming(cfg, workers, trainers, partitions);
+                streamed = new StreamedBatches<>(sc, data.streams(), data.batchMaker(), plan.workers(),
+                        plan.batchSize(), from.map(l -> l.state().streams()).orElse(null));
+            } else {
+                train = data.train().zipWithIndex().mapToPair(t -> new scala.Tuple2<>(t._2, t._1));
+                train.persist(StorageLevel.MEMORY_AND_DISK_SER());
+                plan = RunPlan.of(cfg, workers, trainers, partitions, train.count(), cfg.data().datasetDir);
+            }
             from.ifPresent(l -> checkSameTrainers(l.state()));
             progress = new Progress(out, from.map(l -> l.state().step()).orElse(0L), plan.totalSteps());
             progress.line(data.describe());
@@ -287,8 +300,17 @@ public final class Trainer {
 
         private void epochs(JavaSparkContext sc, RoundWatchdog watchdog) {
             for (; epoch < tc.maxEpochs && step < plan.totalSteps() && stopReason == null; epoch++, batchInEpoch = 0) {
-                trainEpoch(sc, watchdog);
-                boolean epochDone = batchInEpoch >= plan.batchesPerEpoch();
+                boolean epochDone;
+                if (streamed != null) {
+                    trainStreamedEpoch(sc, watchdog);
+                    epochDone = streamed.exhausted();
+                    if (epochDone) {
+                        streamed.nextEpoch();
+                    }
+                } else {
+                    trainEpoch(sc, watchdog);
+                    epochDone = batchInEpoch >= plan.batchesPerEpoch();
+                }
                 if ((epoch + 1) % tc.checkValEveryNEpoch == 0 || epoch + 1 == tc.maxEpochs
                         || step >= plan.totalSteps()) {
                     validate(sc);
@@ -324,19 +346,61 @@ public final class Trainer {
                     strategy.network().getConfiguration().setIterationCount((int) step);
 
                     boolean last = batchInEpoch >= plan.batchesPerEpoch() || step >= plan.totalSteps();
-                    if (step % tc.logEveryNSteps == 0 || last) {
-                        logTrain(sc, samples / ((System.nanoTime() - t0) / 1e9));
+                    if (afterRound(sc, samples, t0, last)) {
                         samples = 0;
                         t0 = System.nanoTime();
                     }
-                    if (plan.stepsToValidation(step, epoch) == plan.valEvery() && !last) {
-                        validate(sc); // trainer.val_check_interval
-                    }
-                    if (tc.checkpointEveryNSteps > 0 && step % tc.checkpointEveryNSteps == 0 && !last) {
-                        checkpoint(epoch, batchInEpoch);
-                    }
                 }
             }
+        }
+
+        /**
+         * An epoch of a streamed corpus: rounds of the streams' next batches until the run's steps are done or a
+         * stream runs out of shards (the epoch's end).
+         */
+        private void trainStreamedEpoch(JavaSparkContext sc, RoundWatchdog watchdog) {
+            long samples = 0;
+            long t0 = System.nanoTime();
+            while (step < plan.totalSteps() && !streamed.exhausted()) {
+                long steps = Math.min(chunkSteps(), strategy.maxStepsPerFit());
+                long perStream = Math.max(1, steps * plan.trainers() / plan.workers());
+                JavaRDD<MultiDataSet> round = streamed.round(epoch, perStream, modelInputs());
+                long at = step;
+                long fitStart = System.nanoTime();
+                watchdog.run(() -> strategy.fit(round, at), step, lastCheckpoint);
+                trainNanos += System.nanoTime() - fitStart;
+                long nb = streamed.finishRound();
+                long chunkSamples = nb * plan.batchSize();
+                step += plan.stepsOf(nb);
+                batchInEpoch += nb;
+                samples += chunkSamples;
+                samplesTrained += chunkSamples;
+                strategy.network().getConfiguration().setIterationCount((int) step);
+                boolean last = streamed.exhausted() || step >= plan.totalSteps();
+                if (afterRound(sc, samples, t0, last)) {
+                    samples = 0;
+                    t0 = System.nanoTime();
+                }
+            }
+        }
+
+        /**
+         * The status line, validation ({@code trainer.val_check_interval}) and checkpoint due after a round; true
+         * when a status line was written (its throughput counters start again).
+         */
+        private boolean afterRound(JavaSparkContext sc, long samples, long t0, boolean last) {
+            boolean logged = false;
+            if (step % tc.logEveryNSteps == 0 || last) {
+                logTrain(sc, samples / ((System.nanoTime() - t0) / 1e9));
+                logged = true;
+            }
+            if (plan.stepsToValidation(step, epoch) == plan.valEvery() && !last) {
+                validate(sc);
+            }
+            if (tc.checkpointEveryNSteps > 0 && step % tc.checkpointEveryNSteps == 0 && !last) {
+                checkpoint(epoch, batchInEpoch);
+            }
+            return logged;
         }
 
         /** Steps until the next status line or checkpoint, whichever comes first. */
@@ -377,7 +441,8 @@ public final class Trainer {
         private void checkpoint(int atEpoch, long atBatch) {
             TrainerConfig.Checkpoint best = tc.checkpoint;
             Checkpoints.State state = Checkpoints.State.at(atEpoch, atBatch, step, plan.trainers(),
-                    validSinceCheckpoint, earlyStopping.state());
+                    validSinceCheckpoint, earlyStopping.state()).withStreams(streamed == null ? null
+                    : streamed.positions());
             lastCheckpoint = checkpoints.save(strategy.network(), state, cfg.toYaml(), new Checkpoints.Retention(
                     tc.keepCheckpoints, best.monitor != null ? best.metric() : null, best.mode));
             validSinceCheckpoint = null;
