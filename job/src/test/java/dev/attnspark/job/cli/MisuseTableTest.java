@@ -74,6 +74,17 @@ class MisuseTableTest {
         places.put("$LISTYAML", listYaml.toString());
         places.put("$FIXTURE", CliTest.FIXTURE.toString());
         places.put("$NOIO", noIo.toString());
+        Path wiki = dev.attnspark.datasets.text.SyntheticWikiText.write(tmp.resolve("wiki"), 20, 1);
+        places.put("$WIKI", wiki.toString());
+        Path badWiki = copy(wiki, tmp.resolve("badwiki"));
+        byte[] raw = Files.readAllBytes(badWiki.resolve("wiki.train.raw"));
+        int thirdLine = 0;
+        for (int i = 0, lines = 0; i < raw.length && lines < 2; i++, thirdLine = i) {
+            lines += raw[i] == '\n' ? 1 : 0;
+        }
+        raw[thirdLine] = (byte) 0xC3; // a lead byte followed by a newline: not UTF-8
+        Files.write(badWiki.resolve("wiki.train.raw"), raw);
+        places.put("$BADWIKI", badWiki.toString());
 
         run = tmp.resolve("run");
         int code = Main.run(expand("$TRAIN --trainer.checkpoint_every_n_steps=2", run.toString()));
@@ -158,6 +169,15 @@ class MisuseTableTest {
                         "--trainer.output_dir=" + out, "--trainer.strategy=single", "--spark.master=local[2]",
                         "--data.batch_size=32", "--trainer.max_steps=4"));
                 args.addAll(TestRuns.SMALL_MODEL);
+                continue;
+            }
+            if (word.equals("$CLM")) {
+                args.addAll(List.of("train", "--config", "../conf/perceiver-ar-clm-wikitext103.yaml",
+                        "--data.dataset_dir=" + places.get("$WIKI"), "--trainer.output_dir=" + out,
+                        "--trainer.strategy=single", "--spark.master=local[2]", "--spark.conf.spark.ui.enabled=false",
+                        "--data.max_seq_len=64", "--model.max_latents=16", "--model.num_channels=32",
+                        "--model.num_heads=2", "--model.num_self_attention_layers=1", "--data.batch_size=4",
+                        "--trainer.max_steps=2"));
                 continue;
             }
             if (word.equals("$TEXT")) {

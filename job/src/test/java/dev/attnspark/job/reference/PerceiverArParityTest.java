@@ -43,17 +43,21 @@ class PerceiverArParityTest {
         assertEquals(2 + parameterTensors, result.comparisons().size(), "logits, loss and every parameter's gradient");
     }
 
-    /** perceiver-io's "model 1" of {@code examples/training/clm}: 30,563,078 parameters at 4096 tokens. */
+    /** perceiver-io's "model 1" of {@code examples/training/clm}, as its configuration file builds it. */
     @Test
-    void modelOneHas30563078Parameters() {
-        CausalLanguageModelConfig c = new CausalLanguageModelConfig();
-        c.vocabSize = 262;
-        c.maxSeqLen = 4096;
-        c.maxLatents = 512;
-        c.numChannels = 512;
-        c.numHeads = 8;
-        c.numSelfAttentionLayers = 8;
-        c.numSelfAttentionRotaryLayers = 1;
-        assertEquals(30_563_078, ParamStore.size(new CausalLanguageModel(c.validate("model.")).parameters()));
+    void modelOneConfigurationHas30563078Parameters() {
+        assertEquals(30_563_078, parameters("../conf/perceiver-ar-clm-wikitext103.yaml"));
+    }
+
+    /** "model 2" of {@code train_fsdp.sh} (the configuration file's model section, xlnet's 32,000 ids). */
+    @Test
+    void modelTwoConfigurationHas453950720Parameters() {
+        assertEquals(453_950_720, parameters("../conf/perceiver-ar-clm-c4-455m.yaml"));
+    }
+
+    private static long parameters(String conf) {
+        CausalLanguageModelConfig c = (CausalLanguageModelConfig) dev.attnspark.job.config.ConfigLoader.load(conf,
+                java.util.List.of(), dev.attnspark.job.task.Tasks.ALL).model();
+        return ParamStore.size(new CausalLanguageModel(c).parameters());
     }
 }

@@ -77,10 +77,26 @@ class CausalLanguageModelTaskTest {
     /** Two micro-batches of 4 give the gradient of one batch of 8 (equal token counts), up to float error. */
     @Test
     void accumulatedMicroBatchesGiveTheLargerBatchsGradient(@TempDir Path tmp) {
-        JobConfig one = config(tmp, tmp.resolve("a"), "--model.cross_attention_dropout=0.0",
-                "--data.max_seq_len=64", "--model.max_latents=16");
-        JobConfig two = config(tmp, tmp.resolve("b"), "--model.cross_attention_dropout=0.0",
-                "--data.max_seq_len=64", "--model.max_latents=16", "--trainer.accumulate_grad_batches=2");
+        sameGradient(config(tmp, tmp.resolve("a"), "--model.cross_attention_dropout=0.0", "--data.max_seq_len=64",
+                "--model.max_latents=16"), config(tmp, tmp.resolve("b"), "--model.cross_attention_dropout=0.0",
+                "--data.max_seq_len=64", "--model.max_latents=16", "--trainer.accumulate_grad_batches=2"));
+    }
+
+    /**
+     * Activation checkpointing in the model layer's step workspace (as training runs it): the same loss and gradient,
+     * dropout included.
+     */
+    @Test
+    void activationCheckpointingGivesThePlainGradient(@TempDir Path tmp) {
+        List<String> shape = List.of("--data.max_seq_len=64", "--model.max_latents=16",
+                "--model.post_attention_dropout=0.1");
+        List<String> on = new ArrayList<>(shape);
+        on.add("--model.activation_checkpointing=true");
+        sameGradient(config(tmp, tmp.resolve("a"), shape.toArray(String[]::new)),
+                config(tmp, tmp.resolve("b"), on.toArray(String[]::new)));
+    }
+
+    private static void sameGradient(JobConfig one, JobConfig two) {
         Batch batch = new CausalLanguageModelTask().modelType().randomBatch(
                 (dev.attnspark.job.model.perceiverar.CausalLanguageModelConfig) one.model(), 8, 3);
         INDArray[] grads = new INDArray[2];

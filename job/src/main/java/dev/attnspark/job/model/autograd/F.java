@@ -423,6 +423,83 @@ public final class F {
         return out.reshape('c', x.shape());
     }
 
+    /** A part of a model, run on the tape it is given: {@code (tape, inputs) -> output}. */
+    @FunctionalInterface
+    public interface Block {
+        Var apply(Tape tape, Var... inputs);
+    }
+
+    /**
+     * Activation checkpointing ({@code torch.utils.checkpoint}, perceiver-io's {@code activation_checkpointing}): runs
+     * {@code block} forward without recording, in the scratch workspace, and keeps only its output; backward runs it
+     * again on a recording tape of its own and back-propagates through it, into the inputs and the parameters.
+     * Dropout draws the same masks both times (the generator's state is kept and restored for the recomputation, as
+     * torch's checkpoint does), so gradients are those of the plain block; peak memory holds one block's activations instead of every block's.
+     */
+    public static Var checkpoint(Block block, Var... inputs) {
+        Tape t = inputs[0].tape();
+        if (!t.recording()) {
+            return block.apply(t, inputs);
+        }
+        // as torch's checkpoint: the generator's state before the block, restored for the recomputation
+        long root = Nd4j.getRandom().rootState(), node = Nd4j.getRandom().nodeState();
+        INDArray[] values = new INDArray[inputs.length];
+        for (int i = 0; i < inputs.length; i++) {
+            values[i] = inputs[i].value;
+        }
+        INDArray[] out = new INDArray[1];
+        t.scratch(() -> {
+            try (Tape plain = new Tape(t.training(), false, t.params())) {
+                Var[] in = new Var[values.length];
+                for (int i = 0; i < values.length; i++) {
+                    in[i] = plain.constant(values[i]);
+                }
+                INDArray y = block.apply(plain, in).value;
+                try (MemoryWorkspaceScope outside = new MemoryWorkspaceScope()) {
+                    out[0] = y.dup('c');
+                }
+            }
+        });
+        Var[] r = new Var[1];
+        r[0] = t.resultOfParameters(out[0], () -> {
+            long root2 = Nd4j.getRandom().rootState(), node2 = Nd4j.getRandom().nodeState();
+            Nd4j.getRandom().setStates(root, node);
+            try (Tape again = new Tape(t.training(), true, t.params())) {
+                Var[] in = new Var[values.length];
+                for (int i = 0; i < values.length; i++) {
+                    in[i] = inputs[i].requiresGrad ? again.input(values[i]) : again.constant(values[i]);
+                }
+                Var y = block.apply(again, in);
+                again.backwardNested(y, r[0].grad);
+                for (int i = 0; i < inputs.length; i++) {
+                    if (inputs[i].requiresGrad && in[i].grad != null) {
+                        Tape.accumulate(inputs[i], in[i].grad.dup());
+                    }
+                }
+            } finally {
+                Nd4j.getRandom().setStates(root2, node2);
+            }
+        });
+        return r[0];
+    }
+
+    /** Leaves the scratch workspace for the enclosing one while open (a result that must outlive the scratch). */
+    private static final class MemoryWorkspaceScope implements AutoCloseable {
+        private final org.nd4j.linalg.api.memory.MemoryWorkspace borrowed;
+
+        MemoryWorkspaceScope() {
+            org.nd4j.linalg.api.memory.MemoryWorkspace current = Nd4j.getMemoryManager().getCurrentWorkspace();
+            this.borrowed = current == null ? null : Nd4j.getWorkspaceManager().scopeOutOfWorkspaces();
+        }
+
+        @Override
+        public void close() {
+            if (borrowed != null) {
+                borrowed.close();
+            }
+        }
+    }
+
     /**
      * Positions of a [B, L, C] sequence picked per example: [B, K, C] with row {@code (b, i)} =
      * {@code x[b, positions[b][i]]}, as {@code x[keep_mask]} of perceiver-io's prefix dropout. Backward adds each

@@ -27,6 +27,8 @@ public final class Tape implements AutoCloseable {
     private final ParamSource params;
     /** During {@link #backward} inside a workspace: that workspace, where gradients that outlive a step go. */
     private MemoryWorkspace gradientSpace;
+    /** Whether {@link #backward} runs inside another tape's backward step ({@link #backwardNested}). */
+    private boolean nested;
 
     /**
      * The scratch memory of one backward step, reset after each: its temporaries (softmax and GELU backward
@@ -120,6 +122,34 @@ public final class Tape implements AutoCloseable {
     }
 
     /**
+     * Back-propagates inside another tape's backward step (activation checkpointing): everything is made in the
+     * workspace that step runs in, which is reset when the step ends, instead of in per-step scratch scopes.
+     */
+    void backwardNested(Var out, INDArray dOut) {
+        nested = true;
+        try {
+            backward(out, dOut);
+        } finally {
+            nested = false;
+        }
+    }
+
+    /** Creates the output var of an op that depends on parameters as well: recorded whenever this tape records. */
+    Var resultOfParameters(INDArray value, Runnable backward) {
+        own(value);
+        Var out = new Var(this, value, recording, null);
+        if (recording) {
+            steps.add(new Step(out, backward));
+        }
+        return out;
+    }
+
+    /** Where parameters come from (for ops that run part of the model again on a tape of their own). */
+    ParamSource params() {
+        return params;
+    }
+
+    /**
      * Runs the part of a forward op that makes temporaries (e.g. attention weights after dropout) in the scratch
      * workspace, so that they are gone when it returns; its results must be written into arrays made before.
      */
@@ -153,7 +183,7 @@ public final class Tape implements AutoCloseable {
             return;
         }
         accumulate(out, dOut.dup());
-        gradientSpace = Nd4j.getMemoryManager().getCurrentWorkspace();
+        gradientSpace = nested ? null : Nd4j.getMemoryManager().getCurrentWorkspace();
         try {
             for (int i = steps.size() - 1; i >= 0; i--) {
                 Step s = steps.get(i);

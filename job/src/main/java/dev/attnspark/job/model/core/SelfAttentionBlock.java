@@ -1,6 +1,7 @@
 package dev.attnspark.job.model.core;
 
 import dev.attnspark.job.model.ParamScope;
+import dev.attnspark.job.model.autograd.F;
 import dev.attnspark.job.model.autograd.Tape;
 import dev.attnspark.job.model.autograd.Var;
 
@@ -14,6 +15,7 @@ import java.util.List;
 public final class SelfAttentionBlock {
     private final List<SelfAttentionLayer> layers = new ArrayList<>();
     private final int numRotaryLayers;
+    private boolean checkpointing;
 
     public SelfAttentionBlock(ParamScope scope, int numLayers, int heads, long channels, Integer qkChannels,
                               Integer vChannels, int wideningFactor, double dropout, double residualDropout,
@@ -25,6 +27,12 @@ public final class SelfAttentionBlock {
         this.numRotaryLayers = numRotaryLayers;
     }
 
+    /** Recompute each layer's forward in backward instead of keeping its activations (activation checkpointing). */
+    public SelfAttentionBlock checkpointing(boolean on) {
+        this.checkpointing = on;
+        return this;
+    }
+
     public Var forward(Tape t, Var x) {
         return forward(t, x, null);
     }
@@ -32,8 +40,10 @@ public final class SelfAttentionBlock {
     /** @param rotary rotates queries and keys of the first {@code numRotaryLayers} layers, or null */
     public Var forward(Tape t, Var x, RotaryEmbedding rotary) {
         for (int i = 0; i < layers.size(); i++) {
-            boolean rotate = i < numRotaryLayers || numRotaryLayers == -1;
-            x = layers.get(i).forward(t, x, null, rotate ? rotary : null);
+            RotaryEmbedding rot = i < numRotaryLayers || numRotaryLayers == -1 ? rotary : null;
+            SelfAttentionLayer layer = layers.get(i);
+            x = checkpointing ? F.checkpoint((tape, in) -> layer.forward(tape, in[0], null, rot), x)
+                    : layer.forward(t, x, null, rot);
         }
         return x;
     }

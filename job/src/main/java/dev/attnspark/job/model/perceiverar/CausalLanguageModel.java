@@ -39,9 +39,10 @@ import java.util.Map;
  * </ol>
  * Queries and keys of the cross-attention and of the first {@code num_self_attention_rotary_layers} self-attention
  * layers are rotated by their absolute positions. q/k/v projections and MLPs have no biases; the output projection
- * has one only in the cross-attention. Reads {@code input_ids} and {@code pad_mask} (1 at left padding), optionally
- * {@code prefix_len}; labels [B, L] are the next tokens (-100 ignored) and only the latent positions are scored.
- * Outputs logits [B, N, V].
+ * has one only in the cross-attention. With {@code activation_checkpointing} each attention layer's forward is run
+ * again in backward instead of keeping its activations. Reads {@code input_ids} and {@code pad_mask} (1 at left
+ * padding), optionally {@code prefix_len}; labels [B, L] are the next tokens (-100 ignored) and only the latent
+ * positions are scored. Outputs logits [B, N, V].
  */
 public final class CausalLanguageModel implements Model {
     public static final String INPUT_IDS = "input_ids";
@@ -75,7 +76,7 @@ public final class CausalLanguageModel implements Model {
         this.selfAttention = new SelfAttentionBlock(root.child("self_attention"), c.numSelfAttentionLayers,
                 c.numHeads, c.numChannels, null, null, c.selfAttentionWideningFactor, c.postAttentionDropout,
                 c.residualDropout, new LayerOptions(false, false, false, true), c.numSelfAttentionRotaryLayers,
-                c.initScale);
+                c.initScale).checkpointing(c.activationCheckpointing);
         this.outNorm = c.outputNorm ? new LayerNorm(root.child("out_norm"), c.numChannels) : null;
         this.outputBias = c.outputBias ? root.child("output_adapter").declare("bias", new Init.Zeros(), c.vocabSize)
                 : null;
@@ -149,7 +150,17 @@ public final class CausalLanguageModel implements Model {
         INDArray keyPad = pad == null ? null
                 : padPrefix == null ? columns(pad, prefixLen, l) : Nd4j.concat(1, padPrefix, columns(pad, prefixLen, l));
 
-        Var h = crossAttention.forwardWithPrefix(t, latents, prefix, keyPad, rotLatents, rotKeys);
+        RotaryEmbedding rotQ = rotLatents, rotK = rotKeys;
+        Var h;
+        if (config.activationCheckpointing) {
+            h = prefix == null
+                    ? F.checkpoint((tape, in) -> crossAttention.forwardWithPrefix(tape, in[0], null, keyPad, rotQ, rotK),
+                    latents)
+                    : F.checkpoint((tape, in) -> crossAttention.forwardWithPrefix(tape, in[0], in[1], keyPad, rotQ, rotK),
+                    latents, prefix);
+        } else {
+            h = crossAttention.forwardWithPrefix(t, latents, prefix, keyPad, rotLatents, rotKeys);
+        }
         h = selfAttention.forward(t, h, rotLatents);
         if (outNorm != null) {
             h = outNorm.forward(t, h);

@@ -35,6 +35,7 @@ public class CausalLanguageModelConfig {
     /** Learned absolute position embedding; rotary embeddings then rotate half of each head's channels. */
     public boolean absPosEmb = true;
     public double initScale = 0.02;
+    /** Recompute each attention layer's forward in backward instead of keeping its activations. */
     public boolean activationCheckpointing = false;
     public boolean activationOffloading = false;
     /** A checkpoint of this job or upstream safetensors to start from; null or empty: from scratch. */
@@ -99,10 +100,6 @@ public class CausalLanguageModelConfig {
         if (activationOffloading) {
             throw new IllegalArgumentException(prefix + "activation_offloading is not supported (there is no GPU "
                     + "memory to offload from on the CPU backend); set it to false");
-        }
-        if (activationCheckpointing) {
-            throw new IllegalArgumentException(prefix + "activation_checkpointing is not supported yet; set it to "
-                    + "false");
         }
         return this;
     }
