@@ -6,30 +6,16 @@ import dev.attnspark.datasets.DatasetException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A Hugging Face {@code tokenizer.json}, through DJL's binding of the {@code tokenizers} library: never truncates,
- * never pads. Serializable as the file's bytes; each JVM builds the native tokenizer once per file.
+ * never pads.
  */
-final class HuggingFaceTokenizer implements TextTokenizer {
+final class HuggingFaceTokenizer extends FileTokenizer<ai.djl.huggingface.tokenizers.HuggingFaceTokenizer> {
     private static final long serialVersionUID = 1L;
-    private static final Map<String, ai.djl.huggingface.tokenizers.HuggingFaceTokenizer> NATIVE =
-            new ConcurrentHashMap<>();
-    private final String name;
-    private final String file;
-    private final byte[] bytes;
-    private final int vocabSize;
-    private final int padId;
-    private final int eosId;
 
     private HuggingFaceTokenizer(String name, String file, byte[] bytes, int vocabSize, int padId, int eosId) {
-        this.name = name;
-        this.file = file;
-        this.bytes = bytes;
-        this.vocabSize = vocabSize;
-        this.padId = padId;
-        this.eosId = eosId;
+        super(name, file, bytes, vocabSize, padId, eosId);
     }
 
     static HuggingFaceTokenizer of(String name, String file, byte[] bytes) {
@@ -50,24 +36,14 @@ final class HuggingFaceTokenizer implements TextTokenizer {
     }
 
     private ai.djl.huggingface.tokenizers.HuggingFaceTokenizer tokenizer() {
-        return NATIVE.computeIfAbsent(file + "#" + java.util.Arrays.hashCode(bytes), k -> {
+        return loaded(b -> {
             try {
-                return ai.djl.huggingface.tokenizers.HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(bytes),
+                return ai.djl.huggingface.tokenizers.HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(b),
                         Map.of("truncation", "false", "padding", "false", "addSpecialTokens", "false"));
             } catch (IOException | RuntimeException e) {
                 throw new DatasetException(file + ": not a loadable tokenizer.json (" + e.getMessage() + ")", e);
             }
         });
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public int vocabSize() {
-        return vocabSize;
     }
 
     @Override
@@ -87,15 +63,5 @@ final class HuggingFaceTokenizer implements TextTokenizer {
             l[i] = ids[i];
         }
         return tokenizer().decode(l, true);
-    }
-
-    @Override
-    public int padId() {
-        return padId >= 0 ? padId : 0;
-    }
-
-    @Override
-    public int eosId() {
-        return eosId;
     }
 }

@@ -4,38 +4,22 @@ import ai.djl.sentencepiece.SpProcessor;
 import ai.djl.sentencepiece.SpTokenizer;
 import dev.attnspark.datasets.DatasetException;
 
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A SentencePiece {@code .model} (xlnet-base-cased's {@code spiece.model}), through DJL's binding: never truncates.
- * Special tokens are not added (causal language modelling tokenizes without them). Serializable as the file's bytes;
- * each JVM builds the native processor once per file.
+ * Special tokens are not added (causal language modelling tokenizes without them).
  */
-final class SentencePieceTokenizer implements TextTokenizer {
+final class SentencePieceTokenizer extends FileTokenizer<SpTokenizer> {
     private static final long serialVersionUID = 1L;
-    private static final Map<String, SpTokenizer> NATIVE = new ConcurrentHashMap<>();
-    private final String name;
-    private final String file;
-    private final byte[] bytes;
-    private final int vocabSize;
-    private final int padId;
-    private final int eosId;
 
     private SentencePieceTokenizer(String name, String file, byte[] bytes, int vocabSize, int padId, int eosId) {
-        this.name = name;
-        this.file = file;
-        this.bytes = bytes;
-        this.vocabSize = vocabSize;
-        this.padId = padId;
-        this.eosId = eosId;
+        super(name, file, bytes, vocabSize, padId, eosId);
     }
 
     static SentencePieceTokenizer of(String name, String file, byte[] bytes) {
-        SentencePieceTokenizer probe = new SentencePieceTokenizer(name, file, bytes, 0, 0, -1);
-        SpTokenizer sp = probe.tokenizer();
         int size = pieces(file, bytes);
-        return new SentencePieceTokenizer(name, file, bytes, size, Math.max(0, id(sp.getProcessor(), "<pad>")),
+        SpTokenizer sp = new SentencePieceTokenizer(name, file, bytes, size, 0, -1).tokenizer();
+        return new SentencePieceTokenizer(name, file, bytes, size, id(sp.getProcessor(), "<pad>"),
                 id(sp.getProcessor(), "</s>"));
     }
 
@@ -99,23 +83,13 @@ final class SentencePieceTokenizer implements TextTokenizer {
     }
 
     private SpTokenizer tokenizer() {
-        return NATIVE.computeIfAbsent(file + "#" + java.util.Arrays.hashCode(bytes), k -> {
+        return loaded(b -> {
             try {
-                return new SpTokenizer(bytes);
+                return new SpTokenizer(b);
             } catch (RuntimeException e) {
                 throw new DatasetException(file + ": not a loadable SentencePiece model (" + e.getMessage() + ")", e);
             }
         });
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public int vocabSize() {
-        return vocabSize;
     }
 
     @Override
@@ -126,15 +100,5 @@ final class SentencePieceTokenizer implements TextTokenizer {
     @Override
     public String decode(int[] ids) {
         return tokenizer().getProcessor().decode(ids);
-    }
-
-    @Override
-    public int padId() {
-        return padId;
-    }
-
-    @Override
-    public int eosId() {
-        return eosId;
     }
 }

@@ -97,6 +97,6 @@ class TokenizersTest {
                 .hasMessageContaining("tokenizer.json: not a tokenizer.json");
         Files.writeString(tmp.resolve("bad.model"), "not a model");
         assertThatThrownBy(() -> Tokenizers.load(tmp.resolve("bad.model").toString(), CONF))
-                .hasMessageContaining("bad.model: not a loadable SentencePiece model");
+                .hasMessageContaining("bad.model: not a SentencePiece model");
     }
 }

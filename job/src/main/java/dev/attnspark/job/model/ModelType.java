@@ -45,6 +45,16 @@ public interface ModelType<C> {
      */
     Batch fixtureBatch(Map<String, INDArray> io, C config);
 
+    /** A fixture's tensor; an error naming what the fixture has if there is none. */
+    static INDArray fixtureTensor(Map<String, INDArray> io, String name) {
+        INDArray a = io.get(name);
+        if (a == null) {
+            throw new IllegalArgumentException("the fixture has no tensor '" + name + "' (it has "
+                    + java.util.Arrays.toString(io.keySet().toArray()) + ")");
+        }
+        return a;
+    }
+
     /** The name of the fixture tensor holding the expected model output. */
     default String fixtureOutput() {
         return "logits";

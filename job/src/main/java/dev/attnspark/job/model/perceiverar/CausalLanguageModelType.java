@@ -9,7 +9,6 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,13 +48,13 @@ public final class CausalLanguageModelType implements ModelType<CausalLanguageMo
 
     @Override
     public Batch fixtureBatch(Map<String, INDArray> io, CausalLanguageModelConfig config) {
-        INDArray ids = require(io, CausalLanguageModel.INPUT_IDS).castTo(DataType.FLOAT);
+        INDArray ids = ModelType.fixtureTensor(io, CausalLanguageModel.INPUT_IDS).castTo(DataType.FLOAT);
         Map<String, INDArray> arrays = new LinkedHashMap<>();
         arrays.put(CausalLanguageModel.INPUT_IDS, ids);
         INDArray pad = io.get(CausalLanguageModel.PAD_MASK);
         arrays.put(CausalLanguageModel.PAD_MASK, pad != null ? pad.castTo(DataType.FLOAT)
                 : Nd4j.zeros(DataType.FLOAT, ids.shape()));
-        arrays.put(CausalLanguageModel.PREFIX_LEN, require(io, CausalLanguageModel.PREFIX_LEN).castTo(DataType.FLOAT));
+        arrays.put(CausalLanguageModel.PREFIX_LEN, ModelType.fixtureTensor(io, CausalLanguageModel.PREFIX_LEN).castTo(DataType.FLOAT));
         INDArray labels = nextTokens(ids);
         if (pad != null) {
             labels = labels.muli(pad.castTo(DataType.FLOAT).rsub(1.0)).addi(pad.castTo(DataType.FLOAT).mul(-100));
@@ -104,14 +103,5 @@ public final class CausalLanguageModelType implements ModelType<CausalLanguageMo
     @Override
     public List<String> frozenPrefixes(CausalLanguageModelConfig config) {
         return List.of();
-    }
-
-    private static INDArray require(Map<String, INDArray> io, String name) {
-        INDArray a = io.get(name);
-        if (a == null) {
-            throw new IllegalArgumentException("the fixture has no tensor '" + name + "' (it has "
-                    + Arrays.toString(io.keySet().toArray()) + ")");
-        }
-        return a;
     }
 }

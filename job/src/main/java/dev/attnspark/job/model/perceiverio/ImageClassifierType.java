@@ -8,7 +8,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -42,8 +41,8 @@ public final class ImageClassifierType implements ModelType<ImageClassifierConfi
     /** The fixtures hold {@code x} [B, H, W, C] and {@code labels} [B]. */
     @Override
     public Batch fixtureBatch(Map<String, INDArray> io, ImageClassifierConfig config) {
-        return new Batch(Map.of(ImageClassifier.IMAGE, require(io, "x").castTo(DataType.FLOAT),
-                Batch.LABELS, require(io, "labels")));
+        return new Batch(Map.of(ImageClassifier.IMAGE, ModelType.fixtureTensor(io, "x").castTo(DataType.FLOAT),
+                Batch.LABELS, ModelType.fixtureTensor(io, "labels")));
     }
 
     /** Pixels ~ N(0, 1) and uniform labels, like the PyTorch peer's random batches. */
@@ -67,14 +66,5 @@ public final class ImageClassifierType implements ModelType<ImageClassifierConfi
     @Override
     public List<String> frozenPrefixes(ImageClassifierConfig config) {
         return config.frozenPrefixes();
-    }
-
-    static INDArray require(Map<String, INDArray> io, String name) {
-        INDArray a = io.get(name);
-        if (a == null) {
-            throw new IllegalArgumentException("the fixture has no tensor '" + name + "' (it has "
-                    + Arrays.toString(io.keySet().toArray()) + ")");
-        }
-        return a;
     }
 }

@@ -29,9 +29,9 @@ public final class TextModelTypes {
     private abstract static class TextType<C extends PerceiverIOConfig<TextEncoderConfig, ?>> implements ModelType<C> {
         @Override
         public Batch fixtureBatch(Map<String, INDArray> io, C config) {
-            return new Batch(Map.of(TextInputs.INPUT_IDS, ImageClassifierType.require(io, TextInputs.INPUT_IDS),
-                    TextInputs.PAD_MASK, ImageClassifierType.require(io, TextInputs.PAD_MASK),
-                    Batch.LABELS, ImageClassifierType.require(io, Batch.LABELS)));
+            return new Batch(Map.of(TextInputs.INPUT_IDS, ModelType.fixtureTensor(io, TextInputs.INPUT_IDS),
+                    TextInputs.PAD_MASK, ModelType.fixtureTensor(io, TextInputs.PAD_MASK),
+                    Batch.LABELS, ModelType.fixtureTensor(io, Batch.LABELS)));
         }
 
         @Override
