@@ -118,6 +118,30 @@ class CausalLanguageModelTaskTest {
         assertThat(grads[0].amaxNumber().doubleValue()).isGreaterThan(0);
     }
 
+    /** {@code prep} writes the chunks once; a run reading them gets the chunks it would have cut itself. */
+    @Test
+    void preparedSequencesAreTheChunksOfTheRawText(@TempDir Path tmp) throws Exception {
+        Path data = tmp.resolve("wikitext");
+        SyntheticWikiText.write(data, 40, 2);
+        Path prepared = tmp.resolve("prepared");
+        assertThat(Main.run(new String[] {"prep", "--config", CONF, "--data.dataset_dir=" + data,
+                "--data.max_seq_len=64", "--model.max_latents=16", "--out", prepared.toString(),
+                "--spark.master=local[2]", "--spark.conf.spark.ui.enabled=false"})).isZero();
+        CausalLanguageModelTask task = new CausalLanguageModelTask();
+        try (org.apache.spark.api.java.JavaSparkContext sc = new org.apache.spark.api.java.JavaSparkContext(
+                new org.apache.spark.SparkConf().setMaster("local[2]").setAppName("t").set("spark.ui.enabled",
+                        "false"))) {
+            List<String> rows = new ArrayList<>();
+            for (Path dir : List.of(data, prepared)) {
+                JobConfig cfg = config(dir, tmp.resolve("run"), "--data.max_seq_len=64", "--model.max_latents=16");
+                TaskData<ClmExample> d = task.data(sc, cfg, 3, true);
+                rows.add(d.valid().map(e -> e.index() + ":" + java.util.Arrays.toString(e.ids())).collect()
+                        + "|" + d.train().count());
+            }
+            assertThat(rows.get(1)).isEqualTo(rows.get(0));
+        }
+    }
+
     /**
      * A small model learns the text: bits per byte end well below the text's unigram entropy; validation runs every
      * 100 steps (and at the end of the epoch); greedy generation from the trained checkpoint is text, and the same twice.
