@@ -45,7 +45,7 @@ public class SparkConfig {
     public String controllerAddress;
     /** Gradient sharing: network (CIDR, e.g. 10.1.0.0/16) whose interface Aeron binds to (null: any). */
     public String networkMask;
-    /** Gradient sharing: trainer threads per executor (-1: 2 on a cluster, the workers in local mode; never 1). */
+    /** Gradient sharing: trainer threads per executor (-1: 2 on a cluster, the workers in local mode; 1: one replica). */
     public int workersPerNode = -1;
     /** Extra Spark properties ({@code spark.*}), applied to the SparkConf. */
     public Map<String, String> conf = new LinkedHashMap<>();
@@ -70,9 +70,8 @@ public class SparkConfig {
             throw new ConfigException("spark.threshold_decay must be in (0, 1) and spark.residual_keep in [0, 1], got "
                     + thresholdDecay + " and " + residualKeep);
         }
-        if (workersPerNode == 0 || workersPerNode == 1 || workersPerNode < -1) {
-            throw new ConfigException("spark.workers_per_node must be -1 or at least 2, got " + workersPerNode
-                    + " (DL4J 1.0.0-M2 does not train with one trainer per executor: see docs/deployment.md)");
+        if (workersPerNode == 0 || workersPerNode < -1) {
+            throw new ConfigException("spark.workers_per_node must be -1 or at least 1, got " + workersPerNode);
         }
         if (!repartition.equals("per_worker") && !repartition.equals("per_batch")) {
             throw new ConfigException("spark.repartition must be per_worker or per_batch, got " + repartition);

@@ -72,7 +72,7 @@ class ConfigLoaderTest {
         assertThat(error("--model.decoder.num_classes=12")).contains("model.decoder.num_classes must be 10 for MNIST");
         assertThat(error("--trainer.max_epochs=null")).contains("'trainer.max_epochs'");
         assertThat(error("trainer.max_epochs=3")).contains("overrides are --section.key=value");
-        assertThat(error("--spark.workers_per_node=1")).contains("spark.workers_per_node must be -1 or at least 2");
+        assertThat(error("--spark.workers_per_node=0")).contains("spark.workers_per_node must be -1 or at least 1");
         assertThat(error("--spark.repartition=per_host")).contains("spark.repartition must be per_worker or per_batch");
         assertThat(error("--spark.residual_keep=1.5")).contains("spark.residual_keep in [0, 1]");
         assertThat(error("--spark.threshold_decay=1")).contains("spark.threshold_decay must be in (0, 1)");

@@ -54,7 +54,10 @@ public final class GradientSharing implements TrainingStrategy {
                 .rngSeed(seed)
                 .build();
         this.sparkNet = new SparkComputationGraph(sc, net, master);
-        this.sparkNet.setListeners(listeners);
+        List<TrainingListener> all = new java.util.ArrayList<>();
+        all.add(new KeepIterationCount()); // first: one trainer per executor would restart its step count every task
+        all.addAll(listeners);
+        this.sparkNet.setListeners(all);
         this.workers = workers;
     }
 
@@ -68,13 +71,11 @@ public final class GradientSharing implements TrainingStrategy {
     }
 
     /**
-     * Trainer threads per executor. DL4J 1.0.0-M2 runs a single trainer ({@code SharedTrainingWrapper} without a
-     * {@code ParallelWrapper}) by rebuilding the model from the first broadcast for every Spark task, with the
-     * iteration count back at 0: nothing carries over between tasks, and with a warm-up schedule the learning rate
-     * stays 0, so no update is ever sent. Its default is {@code max(1, cores / 4)}, i.e. that broken path on any
-     * executor with fewer than 8 cores. Two or more trainers take the {@code ParallelWrapper} path, whose replicas
-     * live across tasks. In local mode every worker lives in the driver's JVM: one trainer per worker. Measured in
-     * docs/benchmarks.md and docs/deployment.md.
+     * Trainer threads per executor; by default 2 on a cluster, the workers in local mode. One trainer (a one-GPU
+     * executor: one model replica) takes DL4J 1.0.0-M2's path without a {@code ParallelWrapper}, which resets the
+     * step count for every Spark task; {@link KeepIterationCount} puts it back. (DL4J's own default,
+     * {@code max(1, cores / 4)}, would take that path on any executor with fewer than 8 cores.) In local mode every
+     * worker lives in the driver's JVM: one trainer per worker. See docs/deployment.md.
      */
     static int workersPerNode(JavaSparkContext sc, int workers, int configured) {
         if (configured > 0) {
