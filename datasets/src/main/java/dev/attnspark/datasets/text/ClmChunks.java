@@ -32,6 +32,19 @@ public final class ClmChunks {
     /** One batch of texts tokenized, concatenated and cut (upstream's {@code chunk} over one map batch). */
     public static List<TokenSequence> chunkBatch(List<String> texts, TextTokenizer tokenizer, boolean addSpecialTokens,
                                                  boolean addEos, int chunkSize, long firstIndex) {
+        int[] all = concatenated(texts, tokenizer, addSpecialTokens, addEos);
+        int total = all.length;
+        int kept = total >= chunkSize ? total / chunkSize * chunkSize : total;
+        List<TokenSequence> out = new ArrayList<>(kept / chunkSize + 1);
+        for (int from = 0; from < kept; from += chunkSize) {
+            out.add(new TokenSequence(firstIndex + out.size(), Arrays.copyOfRange(all, from, Math.min(from + chunkSize,
+                    kept))));
+        }
+        return out;
+    }
+
+    /** The texts tokenized one by one (with EOS after each when {@code addEos}) and joined. */
+    static int[] concatenated(List<String> texts, TextTokenizer tokenizer, boolean addSpecialTokens, boolean addEos) {
         List<int[]> ids = new ArrayList<>(texts.size());
         int total = 0;
         for (String text : texts) {
@@ -49,13 +62,7 @@ public final class ClmChunks {
             System.arraycopy(t, 0, all, at, t.length);
             at += t.length;
         }
-        int kept = total >= chunkSize ? total / chunkSize * chunkSize : total;
-        List<TokenSequence> out = new ArrayList<>(kept / chunkSize + 1);
-        for (int from = 0; from < kept; from += chunkSize) {
-            out.add(new TokenSequence(firstIndex + out.size(), Arrays.copyOfRange(all, from, Math.min(from + chunkSize,
-                    kept))));
-        }
-        return out;
+        return all;
     }
 
     /** Each chunk as an example on its own. */

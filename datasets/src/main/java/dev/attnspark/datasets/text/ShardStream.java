@@ -157,23 +157,12 @@ public final class ShardStream implements Iterator<TokenSequence> {
             @Override
             public boolean hasNext() {
                 while (pending.isEmpty() && docs.hasNext()) {
-                    List<int[]> group = new ArrayList<>(spec.concatBatchSize());
-                    int total = 0;
+                    List<String> group = new ArrayList<>(spec.concatBatchSize());
                     while (group.size() < spec.concatBatchSize() && docs.hasNext()) {
-                        int[] ids = spec.tokenizer().encode(docs.next(), false);
-                        if (spec.addEos() && spec.tokenizer().eosId() >= 0) {
-                            ids = Arrays.copyOf(ids, ids.length + 1);
-                            ids[ids.length - 1] = spec.tokenizer().eosId();
-                        }
-                        group.add(ids);
-                        total = Math.addExact(total, ids.length);
+                        group.add(docs.next());
                     }
-                    int[] all = new int[total];
-                    int at = 0;
-                    for (int[] g : group) {
-                        System.arraycopy(g, 0, all, at, g.length);
-                        at += g.length;
-                    }
+                    int[] all = ClmChunks.concatenated(group, spec.tokenizer(), false, spec.addEos());
+                    int total = all.length;
                     for (int from = 0; ; ) {
                         int len = spec.minSeqLen() == 0 ? spec.maxSeqLen() + 1
                                 : spec.minSeqLen() + 1 + lengths.nextInt(spec.maxSeqLen() - spec.minSeqLen() + 1);

@@ -96,9 +96,9 @@ public final class CausalLanguageModelTask implements Task<ClmExample> {
             from = "prepared " + d.dataset + " sequences at " + d.datasetDir;
         } else {
             if (withTrain) {
-                train = chunks(sc, d, TRAIN);
+                train = chunks(sc, d, tokenizer, TRAIN);
             }
-            valid = chunks(sc, d, VALID);
+            valid = chunks(sc, d, tokenizer, VALID);
             from = d.dataset + " at " + d.datasetDir + " (tokenized now; the prep verb does it once)";
         }
         JavaRDD<ClmExample> trainExamples = train == null ? null
@@ -187,9 +187,10 @@ public final class CausalLanguageModelTask implements Task<ClmExample> {
                 tokenizer, d.addEos(), d.maxSeqLen, minSeqLen, d.concatBatchSize, window, shuffleShards, seed);
     }
 
-    private static JavaRDD<TokenSequence> chunks(JavaSparkContext sc, ClmDataConfig d, String split) {
+    private static JavaRDD<TokenSequence> chunks(JavaSparkContext sc, ClmDataConfig d, TextTokenizer tokenizer,
+                                                 String split) {
         Corpus.Source source = Corpus.locate(d.datasetDir, d.dataset, split, sc.hadoopConfiguration());
-        return ClmChunks.chunks(Corpus.texts(sc, source, sc.defaultParallelism()), d.textTokenizer(sc.hadoopConfiguration()),
+        return ClmChunks.chunks(Corpus.texts(sc, source, sc.defaultParallelism()), tokenizer,
                 d.addSpecialTokens, d.addEos(), d.maxSeqLen + 1, d.preprocBatchSize);
     }
 
@@ -202,9 +203,10 @@ public final class CausalLanguageModelTask implements Task<ClmExample> {
     @Override
     public String prep(JavaSparkContext sc, JobConfig cfg, String out, int numPartitions) {
         ClmDataConfig d = (ClmDataConfig) cfg.data();
+        TextTokenizer tokenizer = d.textTokenizer(sc.hadoopConfiguration());
         Map<String, JavaRDD<TokenSequence>> splits = new LinkedHashMap<>();
         for (String split : List.of(TRAIN, VALID)) {
-            splits.put(split, chunks(sc, d, split));
+            splits.put(split, chunks(sc, d, tokenizer, split));
         }
         PreparedText.Manifest m = PreparedText.writeSequences(splits, d.tokenSettings(), d.datasetDir, out,
                 sc.hadoopConfiguration());

@@ -82,7 +82,7 @@ final class StreamedBatches<E> {
 
     /** After a round was trained: the positions it reached; returns the batches it had (fewer at an epoch's end). */
     long finishRound() {
-        Map<Integer, String[]> byStream = new ConcurrentHashMap<>();
+        Map<Integer, String[]> byStream = new java.util.HashMap<>();
         for (String r : reports.value()) {
             String[] f = r.split("\\|");
             if (Long.parseLong(f[0]) == round) {
@@ -128,39 +128,37 @@ final class StreamedBatches<E> {
 
         private Cursors() {}
 
+        /** One stream's open reader and its last answer; requests for the same stream take turns on it. */
         private static final class Cursor<E> {
-            final int epoch;
-            final ExampleStreams.Positioned<E> it;
+            int epoch = -1;
+            ExampleStreams.Positioned<E> it;
             Take<E> last;
-
-            Cursor(int epoch, ExampleStreams.Positioned<E> it) {
-                this.epoch = epoch;
-                this.it = it;
-            }
         }
 
         /**
          * {@code count} examples of a stream from {@code from}: the open stream goes on if it stands there, the same
          * request (a recomputed partition) gets the same answer, anything else reopens the stream at {@code from}.
+         * Different streams read at the same time.
          */
         @SuppressWarnings("unchecked")
-        static synchronized <E> Take<E> take(ExampleStreams<E> streams, String key, int stream, int n, int epoch,
-                                             StreamPosition from, long count) {
-            Cursor<E> c = (Cursor<E>) OPEN.get(key);
-            if (c != null && c.epoch == epoch && c.last != null && c.last.from().equals(from)
-                    && c.last.count() == count) {
+        static <E> Take<E> take(ExampleStreams<E> streams, String key, int stream, int n, int epoch,
+                                StreamPosition from, long count) {
+            Cursor<E> c = (Cursor<E>) OPEN.computeIfAbsent(key, k -> new Cursor<>());
+            synchronized (c) {
+                if (c.epoch == epoch && c.last != null && c.last.from().equals(from) && c.last.count() == count) {
+                    return c.last;
+                }
+                if (c.it == null || c.epoch != epoch || !c.it.position().equals(from)) {
+                    c.it = streams.open(stream, n, epoch, from);
+                    c.epoch = epoch;
+                }
+                List<E> examples = new ArrayList<>();
+                while (examples.size() < count && c.it.hasNext()) {
+                    examples.add(c.it.next());
+                }
+                c.last = new Take<>(from, count, examples, c.it.position(), examples.size() < count);
                 return c.last;
             }
-            if (c == null || c.epoch != epoch || !c.it.position().equals(from)) {
-                c = new Cursor<>(epoch, streams.open(stream, n, epoch, from));
-                OPEN.put(key, c);
-            }
-            List<E> examples = new ArrayList<>();
-            while (examples.size() < count && c.it.hasNext()) {
-                examples.add(c.it.next());
-            }
-            c.last = new Take<>(from, count, examples, c.it.position(), examples.size() < count);
-            return c.last;
         }
 
         /** Forgets the streams of a run (its end). */

@@ -507,11 +507,35 @@ public final class F {
      */
     public static Var pickPositions(Var x, int[][] positions) {
         long b = x.size(0), l = x.size(1), c = x.size(2);
+        int[] rows = pickedRows(positions, b, l);
+        float[] ids = new float[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            ids[i] = rows[i];
+        }
+        return gatherRows(reshape(x, b * l, c), Nd4j.create(ids, new long[] {b, positions[0].length}, 'c'));
+    }
+
+    /**
+     * {@link #pickPositions} of a constant: [B, L, ...] to [B, K, ...] (position encodings, pad masks of the kept
+     * positions).
+     */
+    public static INDArray pickPositions(INDArray a, int[][] positions) {
+        long b = a.size(0), l = a.size(1);
+        long[] shape = a.shape().clone();
+        long rest = a.length() / (b * l);
+        INDArray idx = Nd4j.createFromArray(pickedRows(positions, b, l));
+        INDArray flat = contiguous(a).reshape('c', b * l, rest);
+        shape[1] = positions[0].length;
+        return Nd4j.exec(new org.nd4j.linalg.api.ops.impl.shape.Gather(flat, idx, 0))[0].reshape('c', shape);
+    }
+
+    /** Row {@code e · L + positions[e][i]} of a [B·L, ...] view for every kept position, checked. */
+    private static int[] pickedRows(int[][] positions, long b, long l) {
         if (positions.length != b) {
             throw new IllegalArgumentException("pickPositions: " + positions.length + " rows for a batch of " + b);
         }
         int k = positions[0].length;
-        float[] rows = new float[(int) (b * k)];
+        int[] rows = new int[(int) (b * k)];
         for (int e = 0; e < b; e++) {
             if (positions[e].length != k) {
                 throw new IllegalArgumentException("pickPositions: every example must keep " + k + " positions");
@@ -520,10 +544,10 @@ public final class F {
                 if (positions[e][i] < 0 || positions[e][i] >= l) {
                     throw new IllegalArgumentException("pickPositions: position " + positions[e][i] + " of " + l);
                 }
-                rows[e * k + i] = e * l + positions[e][i];
+                rows[e * k + i] = (int) (e * l + positions[e][i]);
             }
         }
-        return gatherRows(reshape(x, b * l, c), Nd4j.create(rows, new long[] {b, k}, 'c'));
+        return rows;
     }
 
     // ------------------------------------------------------------------------------------------------------------

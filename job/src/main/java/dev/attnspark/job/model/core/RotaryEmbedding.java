@@ -54,7 +54,7 @@ public final class RotaryEmbedding {
 
     /** The positions {@code keep[b]} of each example (after prefix dropout), in that order. */
     public RotaryEmbedding pick(int[][] keep) {
-        return new RotaryEmbedding(heads, pick(cos, keep), pick(sin, keep));
+        return new RotaryEmbedding(heads, F.pickPositions(cos, keep), F.pickPositions(sin, keep));
     }
 
     /** The positions [from, to) of every example. */
@@ -81,20 +81,5 @@ public final class RotaryEmbedding {
         }
         RotaryEmbedding r = n == l ? this : range(l - n, l);
         return F.rotary(x, heads, r.cos, r.sin);
-    }
-
-    /** Rows {@code keep[b]} of each example of a [B, L, R] array, gathered at once. */
-    private static INDArray pick(INDArray a, int[][] keep) {
-        long b = a.size(0), l = a.size(1), r = a.size(2);
-        int k = keep[0].length;
-        int[] rows = new int[(int) (b * k)];
-        for (int e = 0; e < b; e++) {
-            for (int i = 0; i < k; i++) {
-                rows[e * k + i] = (int) (e * l + keep[e][i]);
-            }
-        }
-        INDArray idx = Nd4j.createFromArray(rows);
-        INDArray flat = a.reshape('c', b * l, r);
-        return Nd4j.exec(new org.nd4j.linalg.api.ops.impl.shape.Gather(flat, idx, 0))[0].reshape('c', b, k, r);
     }
 }

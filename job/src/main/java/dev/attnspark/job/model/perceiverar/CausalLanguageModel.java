@@ -144,7 +144,7 @@ public final class CausalLanguageModel implements Model {
             int[][] keep = keptPrefix(b, prefixLen, config.crossAttentionDropout);
             prefix = F.pickPositions(prefix, keep);
             rotPrefix = rotPrefix.pick(keep);
-            padPrefix = padPrefix == null ? null : pick(padPrefix, keep);
+            padPrefix = padPrefix == null ? null : F.pickPositions(padPrefix, keep);
         }
         RotaryEmbedding rotKeys = prefix == null ? rotLatents : rotPrefix.concat(rotLatents);
         INDArray keyPad = pad == null ? null
@@ -226,15 +226,5 @@ public final class CausalLanguageModel implements Model {
 
     private static INDArray columns(INDArray a, long from, long to) {
         return a.get(NDArrayIndex.all(), NDArrayIndex.interval(from, to)).dup('c');
-    }
-
-    private static INDArray pick(INDArray a, int[][] keep) {
-        float[] out = new float[keep.length * keep[0].length];
-        for (int e = 0; e < keep.length; e++) {
-            for (int i = 0; i < keep[e].length; i++) {
-                out[e * keep[e].length + i] = a.getFloat(e, keep[e][i]);
-            }
-        }
-        return Nd4j.create(out, new long[] {keep.length, keep[0].length}, 'c');
     }
 }
