@@ -20,6 +20,7 @@ import dev.attnspark.job.train.log.RunLog;
 import dev.attnspark.job.train.strategy.GradientSharing;
 import dev.attnspark.job.train.strategy.ParameterAveraging;
 import dev.attnspark.job.train.strategy.SingleWorker;
+import dev.attnspark.job.train.strategy.TaskResultHeap;
 import dev.attnspark.job.train.strategy.TrainingStrategy;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -198,6 +199,9 @@ public final class Trainer {
                 shardAndPlan(sc, from);
                 ComputationGraph net = from.map(Checkpoints.Loaded::network)
                         .orElseGet(() -> freshNetwork(sc.hadoopConfiguration()));
+                if (!tc.strategy.equals("single")) {
+                    TaskResultHeap.check(sc, net, tc.strategy, plan.workers());
+                }
                 // frozen values travel as a file of the run, not in DL4J's parameters (which the strategies send)
                 FrozenWeightsFiles.publish(net, runDir.path(FrozenWeightsFiles.NAME), sc.hadoopConfiguration())
                         .ifPresent(s -> progress.line("frozen parameters (no gradient, read once per executor): "
