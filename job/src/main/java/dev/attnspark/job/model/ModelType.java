@@ -32,6 +32,15 @@ public interface ModelType<C> {
     Model create(C config);
 
     /**
+     * A configuration from an upstream {@code config.json} (a fixture's, a checkpoint's) for types whose upstream
+     * file is not their configuration class (Hugging Face's nested, permissive files); null: the file is read
+     * strictly as {@link #configClass}.
+     */
+    default C upstreamConfig(com.fasterxml.jackson.databind.JsonNode json) {
+        return null;
+    }
+
+    /**
      * Parameter-name prefixes upstream checkpoints use where this model's names differ, upstream prefix to ours
      * (the {@code backend_model.} and {@code model.} wrappers of perceiver-io's exports are understood for all).
      */

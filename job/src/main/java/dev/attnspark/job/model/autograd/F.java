@@ -118,6 +118,76 @@ public final class F {
         return Nd4j.exec(new Erf(a, a));
     }
 
+    /** Squared ReLU ({@code relu2} of Hugging Face's {@code ACT2FN}, Primer's activation): {@code max(x, 0)²}. */
+    public static Var squaredRelu(Var x) {
+        Tape t = x.tape();
+        INDArray relu = Transforms.relu(x.value, true);
+        INDArray y = t.own(relu.mul(relu));
+        Var[] r = new Var[1];
+        r[0] = t.result(y, () -> Tape.accumulate(x, Transforms.relu(x.value, true).muli(2.0).muli(r[0].grad)), x);
+        return r[0];
+    }
+
+    /**
+     * x [B, T, C] with, in example b, the rows at {@code positions[b][k]} replaced by {@code rows[b, k]} ([B, P, C],
+     * k below {@code positions[b].length <= P}): Fuyu's image-patch embeddings taking the place of the image tokens'
+     * embeddings ({@code masked_scatter}). Backward: the replaced rows pass their gradient to {@code rows}, the others
+     * to x.
+     */
+    public static Var replaceRows(Var x, int[][] positions, Var rows) {
+        Tape t = x.tape();
+        long b = x.size(0), l = x.size(1), c = x.size(2), p = rows.size(1);
+        if (rows.size(0) != b || rows.size(2) != c || positions.length != b) {
+            throw new IllegalArgumentException("replaceRows: rows " + Arrays.toString(rows.shape()) + " do not fit "
+                    + Arrays.toString(x.shape()) + " with " + positions.length + " examples");
+        }
+        int n = Arrays.stream(positions).mapToInt(a -> a.length).sum();
+        int[] dst = new int[n], src = new int[n];
+        for (int e = 0, i = 0; e < b; e++) {
+            if (positions[e].length > p) {
+                throw new IllegalArgumentException("replaceRows: example " + e + " has " + positions[e].length
+                        + " positions to fill and " + p + " rows");
+            }
+            for (int k = 0; k < positions[e].length; k++, i++) {
+                dst[i] = (int) (e * l + positions[e][k]);
+                src[i] = (int) (e * p + k);
+            }
+        }
+        INDArray dstIdx = Nd4j.createFromArray(dst), srcIdx = Nd4j.createFromArray(src);
+        INDArray y = t.own(contiguous(x.value).dup('c'));
+        if (n > 0) {
+            INDArray picked = Nd4j.exec(new org.nd4j.linalg.api.ops.impl.shape.Gather(
+                    contiguous(rows.value).reshape('c', b * p, c), srcIdx, 0))[0];
+            setRows(y.reshape('c', b * l, c), dstIdx, picked);
+        }
+        Var[] r = new Var[1];
+        r[0] = t.result(y, () -> {
+            INDArray g = contiguous(r[0].grad).reshape('c', b * l, c);
+            INDArray gRows = n == 0 ? null : Nd4j.exec(new org.nd4j.linalg.api.ops.impl.shape.Gather(g, dstIdx, 0))[0];
+            if (rows.requiresGrad) {
+                INDArray d = Nd4j.zeros(rows.value.dataType(), b * p, c);
+                if (n > 0) {
+                    setRows(d, srcIdx, gRows);
+                }
+                Tape.accumulate(rows, d.reshape('c', rows.shape()));
+            }
+            if (x.requiresGrad) {
+                INDArray d = g.dup('c');
+                if (n > 0) {
+                    setRows(d, dstIdx, Nd4j.zeros(d.dataType(), n, c));
+                }
+                Tape.accumulate(x, d.reshape('c', x.shape()));
+            }
+        }, x, rows);
+        return r[0];
+    }
+
+    /** {@code target[idx[i]] = rows[i]}, in place. */
+    private static void setRows(INDArray target, INDArray idx, INDArray rows) {
+        Nd4j.exec(org.nd4j.linalg.api.ops.DynamicCustomOp.builder("scatter_upd").addInputs(target, idx, rows)
+                .addOutputs(target).build());
+    }
+
     /** Elementwise sum of two arrays of the same shape (residual connections). */
     public static Var add(Var a, Var b) {
         Tape t = a.tape();
@@ -383,6 +453,14 @@ public final class F {
      * @param sin [B, N, R] their sines
      */
     public static Var rotary(Var x, int heads, INDArray cos, INDArray sin) {
+        return rotary(x, heads, cos, sin, false);
+    }
+
+    /**
+     * As {@link #rotary(Var, int, INDArray, INDArray)}; with {@code halves} the pairs are channels (i, i + R/2), as
+     * Hugging Face's {@code rotate_half}, instead of neighbours.
+     */
+    public static Var rotary(Var x, int heads, INDArray cos, INDArray sin, boolean halves) {
         Tape t = x.tape();
         long b = x.size(0), n = x.size(1), c = x.size(2) / heads, rot = cos.size(2);
         if (cos.rank() != 3 || cos.size(0) != b || cos.size(1) != n || rot > c || rot % 2 != 0
@@ -391,10 +469,11 @@ public final class F {
                     + Arrays.toString(x.shape()) + " with " + heads + " heads");
         }
         INDArray cos4 = cos.reshape(b, n, 1, rot), sin4 = sin.reshape(b, n, 1, rot);
-        INDArray y = t.own(rotateHeads(x.value, heads, rot, xr -> xr.mul(cos4).addi(rotateHalf(xr).muli(sin4))));
+        java.util.function.UnaryOperator<INDArray> turn = halves ? F::rotateHalves : F::rotateHalf;
+        INDArray y = t.own(rotateHeads(x.value, heads, rot, xr -> xr.mul(cos4).addi(turn.apply(xr).muli(sin4))));
         Var[] r = new Var[1];
         r[0] = t.result(y, () -> Tape.accumulate(x, rotateHeads(r[0].grad, heads, rot,
-                dr -> dr.mul(cos4).subi(rotateHalf(dr.mul(sin4)))).reshape(x.shape())), x);
+                dr -> dr.mul(cos4).subi(turn.apply(dr.mul(sin4)))).reshape(x.shape())), x);
         return r[0];
     }
 
@@ -421,6 +500,15 @@ public final class F {
         out.get(all, all, org.nd4j.linalg.indexing.NDArrayIndex.point(1))
                 .assign(pairs.get(all, all, org.nd4j.linalg.indexing.NDArrayIndex.point(0)));
         return out.reshape('c', x.shape());
+    }
+
+    /** {@code (x1, x2) -> (-x2, x1)} of the two halves of the last dimension, a new array. */
+    private static INDArray rotateHalves(INDArray x) {
+        int last = x.rank() - 1;
+        long c = x.size(last);
+        INDArray first = x.get(range(x.shape(), last, 0, c / 2));
+        INDArray second = x.get(range(x.shape(), last, c / 2, c));
+        return Nd4j.concat(last, second.neg(), first.dup('c'));
     }
 
     /** A part of a model, run on the tape it is given: {@code (tape, inputs) -> output}. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attnspark.job.model.Model;
 import dev.attnspark.job.model.ModelType;
+import dev.attnspark.job.model.fuyu.FuyuType;
 import dev.attnspark.job.model.perceiverar.CausalLanguageModelType;
 import dev.attnspark.job.model.perceiverio.ImageClassifierType;
 import dev.attnspark.job.model.perceiverio.TextModelTypes;
@@ -27,6 +28,7 @@ public final class ModelTypes {
         register(TextModelTypes.MLM);
         register(TextModelTypes.CLASSIFIER);
         register(CausalLanguageModelType.INSTANCE);
+        register(FuyuType.INSTANCE);
     }
 
     private ModelTypes() {}
@@ -60,7 +62,14 @@ public final class ModelTypes {
 
     /** Reads a configuration file (e.g. a fixture's {@code config.json}) of {@code type}. */
     public static <C> C readConfig(ModelType<C> type, File file) throws IOException {
-        return JSON.readValue(file, type.configClass());
+        com.fasterxml.jackson.databind.JsonNode tree = JSON.readTree(file);
+        C upstream;
+        try {
+            upstream = type.upstreamConfig(tree);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
+        return upstream != null ? upstream : JSON.treeToValue(tree, type.configClass());
     }
 
     public static String toJson(Object config) {

@@ -1,0 +1,129 @@
+package dev.attnspark.job.model.fuyu;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.attnspark.job.model.Batch;
+import dev.attnspark.job.model.Model;
+import dev.attnspark.job.model.ModelType;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * The descriptor of Hugging Face's {@code FuyuForCausalLM}. Its fixtures hold {@code input_ids},
+ * {@code image_patches}, {@code labels} and optionally {@code attention_mask}; their {@code config.json} is
+ * Hugging Face's, read by {@link FuyuConfig#fromHuggingFace}.
+ */
+public final class FuyuType implements ModelType<FuyuConfig> {
+    public static final String NAME = "fuyu";
+    public static final FuyuType INSTANCE = new FuyuType();
+
+    private FuyuType() {}
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Class<FuyuConfig> configClass() {
+        return FuyuConfig.class;
+    }
+
+    @Override
+    public FuyuConfig validate(FuyuConfig config, String keyPrefix) {
+        return config.validate(keyPrefix);
+    }
+
+    @Override
+    public Model create(FuyuConfig config) {
+        return new FuyuForCausalLM(config);
+    }
+
+    @Override
+    public FuyuConfig upstreamConfig(JsonNode json) {
+        return FuyuConfig.fromHuggingFace(json);
+    }
+
+    /**
+     * The Hub's layout (transformers 4, and {@code adept/fuyu-8b} as published): {@code language_model.model.*},
+     * {@code language_model.lm_head.*}, {@code vision_embed_tokens.*}.
+     */
+    @Override
+    public Map<String, String> renames() {
+        Map<String, String> r = new LinkedHashMap<>();
+        r.put("language_model.model.", "model.language_model.");
+        r.put("language_model.lm_head.", "lm_head.");
+        r.put("vision_embed_tokens.", "model.vision_embed_tokens.");
+        return r;
+    }
+
+    @Override
+    public Batch fixtureBatch(Map<String, INDArray> io, FuyuConfig config) {
+        INDArray ids = ModelType.fixtureTensor(io, FuyuForCausalLM.INPUT_IDS).castTo(DataType.FLOAT);
+        Map<String, INDArray> arrays = new LinkedHashMap<>();
+        arrays.put(FuyuForCausalLM.INPUT_IDS, ids);
+        arrays.put(FuyuForCausalLM.IMAGE_PATCHES, ModelType.fixtureTensor(io, FuyuForCausalLM.IMAGE_PATCHES)
+                .castTo(DataType.FLOAT));
+        INDArray mask = io.get(FuyuForCausalLM.ATTENTION_MASK);
+        arrays.put(FuyuForCausalLM.ATTENTION_MASK, mask != null ? mask.castTo(DataType.FLOAT)
+                : Nd4j.ones(DataType.FLOAT, ids.shape()));
+        arrays.put(Batch.LABELS, ModelType.fixtureTensor(io, Batch.LABELS).castTo(DataType.FLOAT));
+        return new Batch(arrays);
+    }
+
+    /**
+     * Per example a 2 x 3 grid of patches laid out as the processor does (3 image tokens and a newline per row of
+     * patches, then BOS), then random text to the end; labels -100 over the image block, as the peer's batches.
+     */
+    @Override
+    public Batch randomBatch(FuyuConfig config, int batchSize, long seed) {
+        Random rnd = new Random(seed);
+        int rows = 2, cols = 3, patches = rows * cols, l = Math.min(512, config.maxPositionEmbeddings);
+        int newline = (config.imageTokenId + 1) % config.vocabSize;
+        float[] ids = new float[batchSize * l], labels = new float[batchSize * l];
+        for (int e = 0; e < batchSize; e++) {
+            int i = 0;
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < cols; c++) {
+                    ids[e * l + i++] = config.imageTokenId;
+                }
+                ids[e * l + i++] = newline;
+            }
+            int imageBlock = i;
+            ids[e * l + i++] = config.bosTokenId;
+            while (i < l) {
+                int id;
+                do {
+                    id = rnd.nextInt(config.vocabSize);
+                } while (id == config.imageTokenId);
+                ids[e * l + i++] = id;
+            }
+            for (int j = 0; j < l; j++) {
+                labels[e * l + j] = j < imageBlock ? -100 : ids[e * l + j];
+            }
+        }
+        Map<String, INDArray> arrays = new LinkedHashMap<>();
+        arrays.put(FuyuForCausalLM.INPUT_IDS, Nd4j.create(ids, new long[] {batchSize, l}, 'c'));
+        arrays.put(FuyuForCausalLM.IMAGE_PATCHES, Nd4j.randn(seed, new long[] {batchSize, patches,
+                config.patchValues()}).castTo(DataType.FLOAT));
+        arrays.put(FuyuForCausalLM.ATTENTION_MASK, Nd4j.ones(DataType.FLOAT, batchSize, l));
+        arrays.put(Batch.LABELS, Nd4j.create(labels, new long[] {batchSize, l}, 'c'));
+        return new Batch(arrays);
+    }
+
+    @Override
+    public List<String> frozenPrefixes(FuyuConfig config) {
+        return List.of();
+    }
+
+    /** As Hugging Face's Trainer: no weight decay on biases and LayerNorm weights. */
+    @Override
+    public boolean decays(String param) {
+        return !param.endsWith(".bias") && !param.contains("layernorm");
+    }
+}
