@@ -16,12 +16,17 @@ final class ReferenceCheckCommand implements Callable<Integer> {
             completionCandidates = TypeNames.class)
     String modelType;
 
-    @Option(names = "--dir", required = true, description = "fixture folder")
+    @Option(names = "--dir", required = true, description = "fixture folder, or a checkpoint folder as the Hub lays it "
+            + "out (config.json, model.safetensors or its shards and index)")
     Path dir;
+
+    @Option(names = "--io", description = "inputs and expected outputs (default: DIR/io.safetensors); a checkpoint "
+            + "folder has none: give those of a fixture made with the same weights")
+    Path io;
 
     @Override
     public Integer call() throws Exception {
-        ReferenceCheck.Result r = ReferenceCheck.run(modelType, dir);
+        ReferenceCheck.Result r = ReferenceCheck.run(modelType, dir, io != null ? io : dir.resolve("io.safetensors"));
         System.out.print(r.report());
         return r.passed() ? 0 : 1;
     }

@@ -2,7 +2,7 @@ package dev.attnspark.job.reference;
 
 import dev.attnspark.job.checkpoint.Safetensors;
 import dev.attnspark.job.checkpoint.UpstreamWeights;
-import dev.attnspark.job.checkpoint.WeightSource;
+import dev.attnspark.job.checkpoint.SafetensorsFiles;
 import dev.attnspark.job.model.Batch;
 import dev.attnspark.job.model.Model;
 import dev.attnspark.job.model.ModelType;
@@ -79,15 +79,23 @@ public final class ReferenceCheck {
 
     /** Runs the check of {@code modelType} (a {@link ModelTypes} name) on the fixture folder {@code dir}. */
     public static Result run(String modelType, Path dir) throws IOException {
-        return run(ModelTypes.get(modelType), dir);
+        return run(modelType, dir, dir.resolve("io.safetensors"));
     }
 
-    private static <C> Result run(ModelType<C> type, Path dir) throws IOException {
+    /**
+     * As {@link #run(String, Path)} with the inputs and expected outputs of {@code ioFile}: a checkpoint folder as
+     * the Hub lays it out ({@code config.json}, {@code model.safetensors} or its shards and index) checked against the
+     * {@code io.safetensors} of a fixture made with the same weights.
+     */
+    public static Result run(String modelType, Path dir, Path ioFile) throws IOException {
+        return run(ModelTypes.get(modelType), dir, ioFile);
+    }
+
+    private static <C> Result run(ModelType<C> type, Path dir, Path ioFile) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new NoSuchFileException(dir.toString(), null, "no such fixture folder");
         }
-        Map<String, INDArray> weights = readSafetensors(dir.resolve("model.safetensors"));
-        Map<String, INDArray> io = readSafetensors(dir.resolve("io.safetensors"));
+        Map<String, INDArray> io = readSafetensors(ioFile);
         Path configFile = dir.resolve("config.json");
         if (!Files.isRegularFile(configFile)) {
             throw new NoSuchFileException(configFile.toString(), null, "fixture has no config.json");
@@ -103,22 +111,23 @@ public final class ReferenceCheck {
         try {
             batch = type.fixtureBatch(io, config);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(dir.resolve("io.safetensors") + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(ioFile + ": " + e.getMessage(), e);
         }
         Model model = type.create(config);
         ParamStore store = ParamStore.allocate(model.parameters(), true);
-        UpstreamWeights.load(WeightSource.of(weights), model, store.values(), dir.resolve("model.safetensors").toString(),
-                type.renames());
+        try (SafetensorsFiles weights = SafetensorsFiles.open(dir)) {
+            UpstreamWeights.load(weights, model, store.values(), dir.toString(), type.renames());
+        }
         List<Comparison> out = new ArrayList<>();
         try (Tape tape = new Tape(false, true, store)) {
             Output output = model.forward(tape, batch);
             String outputName = type.fixtureOutput();
-            out.add(compare(outputName, output.logits().value(), require(io, outputName, dir), OUTPUT_TOLERANCE));
-            out.add(compare("loss", output.loss().value().reshape(1), require(io, "loss", dir), OUTPUT_TOLERANCE));
+            out.add(compare(outputName, output.logits().value(), require(io, outputName, ioFile), OUTPUT_TOLERANCE));
+            out.add(compare("loss", output.loss().value().reshape(1), require(io, "loss", ioFile), OUTPUT_TOLERANCE));
             tape.backward(output.loss(), Nd4j.scalar(output.loss().value().dataType(), 1.0));
         }
         for (Map.Entry<String, INDArray> g : store.grads().entrySet()) {
-            INDArray expected = require(io, "grad." + g.getKey(), dir);
+            INDArray expected = require(io, "grad." + g.getKey(), ioFile);
             double scale = moduleGradientScale(io, g.getKey());
             if (maxAbs(expected) < ROUNDING_LEVEL * scale) {
                 // zero by symmetry (e.g. k_proj.bias: softmax ignores a shift shared by all keys): both sides are
@@ -166,10 +175,10 @@ public final class ReferenceCheck {
         return new Comparison(name, relativeError(actual, expected), tol);
     }
 
-    private static INDArray require(Map<String, INDArray> io, String name, Path dir) {
+    private static INDArray require(Map<String, INDArray> io, String name, Path ioFile) {
         INDArray a = io.get(name);
         if (a == null) {
-            throw new IllegalArgumentException(dir.resolve("io.safetensors") + " has no tensor '" + name + "'");
+            throw new IllegalArgumentException(ioFile + " has no tensor '" + name + "'");
         }
         return a;
     }

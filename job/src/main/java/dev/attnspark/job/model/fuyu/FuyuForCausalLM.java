@@ -15,7 +15,6 @@ import dev.attnspark.job.model.core.RotaryEmbedding;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -121,7 +120,7 @@ public final class FuyuForCausalLM implements Model {
         }
         Var logits = F.linear(finalLayernorm.forward(t, x), t.param(lmHead), null);
         INDArray labels = batch.labels();
-        return Output.crossEntropy(logits, labels == null ? null : shiftedLeft(labels));
+        return Output.crossEntropy(logits, labels == null ? null : Output.nextTokens(labels));
     }
 
     /** Per example, the positions of the image placeholder tokens, in order. */
@@ -146,16 +145,5 @@ public final class FuyuForCausalLM implements Model {
 
     private static INDArray positions(long b, long l) {
         return Nd4j.arange(0, l).castTo(DataType.FLOAT).reshape(1, l).repeat(0, b);
-    }
-
-    /** {@code labels[:, i + 1]} at position i, -100 at the last: Hugging Face's shift inside the causal LM loss. */
-    static INDArray shiftedLeft(INDArray labels) {
-        long l = labels.size(1);
-        INDArray out = Nd4j.valueArrayOf(labels.shape(), -100f, DataType.FLOAT);
-        if (l > 1) {
-            out.get(NDArrayIndex.all(), NDArrayIndex.interval(0, l - 1))
-                    .assign(labels.castTo(DataType.FLOAT).get(NDArrayIndex.all(), NDArrayIndex.interval(1, l)));
-        }
-        return out;
     }
 }

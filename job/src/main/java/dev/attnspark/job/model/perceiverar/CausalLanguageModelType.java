@@ -3,6 +3,7 @@ package dev.attnspark.job.model.perceiverar;
 import dev.attnspark.job.model.Batch;
 import dev.attnspark.job.model.Model;
 import dev.attnspark.job.model.ModelType;
+import dev.attnspark.job.model.Output;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -55,23 +56,12 @@ public final class CausalLanguageModelType implements ModelType<CausalLanguageMo
         arrays.put(CausalLanguageModel.PAD_MASK, pad != null ? pad.castTo(DataType.FLOAT)
                 : Nd4j.zeros(DataType.FLOAT, ids.shape()));
         arrays.put(CausalLanguageModel.PREFIX_LEN, ModelType.fixtureTensor(io, CausalLanguageModel.PREFIX_LEN).castTo(DataType.FLOAT));
-        INDArray labels = nextTokens(ids);
+        INDArray labels = Output.nextTokens(ids);
         if (pad != null) {
             labels = labels.muli(pad.castTo(DataType.FLOAT).rsub(1.0)).addi(pad.castTo(DataType.FLOAT).mul(-100));
         }
         arrays.put(Batch.LABELS, labels);
         return new Batch(arrays);
-    }
-
-    /** labels[:, i] = ids[:, i + 1], and -100 at the last position. */
-    static INDArray nextTokens(INDArray ids) {
-        long l = ids.size(1);
-        INDArray labels = Nd4j.valueArrayOf(ids.shape(), -100f, DataType.FLOAT);
-        if (l > 1) {
-            labels.get(NDArrayIndex.all(), NDArrayIndex.interval(0, l - 1))
-                    .assign(ids.get(NDArrayIndex.all(), NDArrayIndex.interval(1, l)));
-        }
-        return labels;
     }
 
     /** Random ids of the full {@code max_seq_len} and their next tokens, no padding, as the PyTorch peer's batches. */

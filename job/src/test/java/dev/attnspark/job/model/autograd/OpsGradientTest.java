@@ -185,6 +185,28 @@ class OpsGradientTest {
                 org.nd4j.linalg.ops.transforms.Transforms.sin(all, true)));
     }
 
+    /** Hugging Face's layout: channel i turns with i + R/2 (Persimmon, Fuyu). */
+    @Test
+    void rotaryEmbeddingInHalves() {
+        INDArray angles = Nd4j.rand(DataType.DOUBLE, 2, 3, 2).muli(6);
+        INDArray cos = org.nd4j.linalg.ops.transforms.Transforms.cos(angles, true);
+        INDArray sin = org.nd4j.linalg.ops.transforms.Transforms.sin(angles, true);
+        check(Map.of("x", randn(2, 3, 8)), v -> F.rotary(v.get("x"), 2, cos, sin, true));
+    }
+
+    @Test
+    void squaredRelu() {
+        check(Map.of("x", randn(3, 7).muli(2)), v -> F.squaredRelu(v.get("x")));
+    }
+
+    /** Fuyu's patch embeddings in place of image tokens: example 0 fills two of three rows, example 1 none. */
+    @Test
+    void replacedRowsTakeTheirGradientFromTheReplacement() {
+        int[][] positions = {{1, 3}, {}};
+        check(Map.of("x", randn(2, 4, 3), "p.w", randn(3, 5)), v -> F.gelu(F.replaceRows(v.get("x"), positions,
+                F.linear(v.get("x").tape().constant(randn(2, 3, 5)), v.get("p.w"), null))));
+    }
+
     /** Prefix dropout's gather of kept positions per example. */
     @Test
     void pickedPositions() {
