@@ -1,6 +1,5 @@
 package dev.attnspark.job.cli;
 
-import dev.attnspark.job.model.registry.ModelTypes;
 import dev.attnspark.job.reference.ReferenceCheck;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -33,7 +32,7 @@ final class ReferenceCheckCommand implements Callable<Integer> {
 
     static final class TypeNames extends java.util.ArrayList<String> {
         TypeNames() {
-            super(ModelTypes.names());
+            super(ReferenceCheck.checkable());
         }
     }
 }

@@ -64,7 +64,8 @@ public final class ReferenceCheck {
         /** A readable report: one line per tensor, then a summary. */
         public String report() {
             StringBuilder sb = new StringBuilder();
-            sb.append(String.format(Locale.ROOT, "reference check %s on %s (%,d parameters)%n", modelType, dir, parameters));
+            sb.append(String.format(Locale.ROOT, "reference check %s on %s%s%n", modelType, dir,
+                    parameters > 0 ? String.format(Locale.ROOT, " (%,d parameters)", parameters) : ""));
             sb.append(String.format(Locale.ROOT, "%-70s %12s %10s%n", "tensor", "max rel err", "tolerance"));
             for (Comparison c : comparisons) {
                 sb.append(String.format(Locale.ROOT, "%-70s %12.3e %10.0e%s%n", c.name, c.relativeError, c.tolerance,
@@ -88,7 +89,17 @@ public final class ReferenceCheck {
      * {@code io.safetensors} of a fixture made with the same weights.
      */
     public static Result run(String modelType, Path dir, Path ioFile) throws IOException {
+        if (modelType.equals(ImageProcessorCheck.NAME)) {
+            return ImageProcessorCheck.run(dir, ioFile);
+        }
         return run(ModelTypes.get(modelType), dir, ioFile);
+    }
+
+    /** What {@code --model-type} accepts: the model types and the image processor. */
+    public static List<String> checkable() {
+        List<String> names = new ArrayList<>(ModelTypes.names());
+        names.add(ImageProcessorCheck.NAME);
+        return names;
     }
 
     private static <C> Result run(ModelType<C> type, Path dir, Path ioFile) throws IOException {
