@@ -62,6 +62,43 @@ public final class FuyuImageProcessor {
      */
     public record Processed(float[] image, int height, int width, double scaleFactor, float[][] patches,
                             int patchRows, int patchColumns) {
+
+        /**
+         * The image as the model reads it ({@code preprocess_with_tokenizer_info} with {@code variable_sized}): only
+         * the patches covering the unpadded image, its sides rounded up to whole patches, in row-major order.
+         */
+        public ImageTokens tokens(int placeholderId, int newlineId, int patchHeight, int patchWidth) {
+            int rows = Math.min(patchRows, (height + patchHeight - 1) / patchHeight);
+            int cols = Math.min(patchColumns, (width + patchWidth - 1) / patchWidth);
+            float[][] used = new float[rows * cols][];
+            int[] ids = new int[rows * (cols + 1)];
+            int[] indices = new int[ids.length];
+            for (int r = 0, t = 0; r < rows; r++) {
+                for (int c = 0; c < cols; c++, t++) {
+                    used[r * cols + c] = patches[r * patchColumns + c];
+                    ids[t] = placeholderId;
+                    indices[t] = r * cols + c;
+                }
+                ids[t] = newlineId;
+                indices[t++] = -1;
+            }
+            return new ImageTokens(ids, indices, used, rows, cols);
+        }
+    }
+
+    /**
+     * The image's part of a Fuyu sequence: per row of patches one placeholder token per patch, then a newline token.
+     *
+     * @param ids          the token ids of the image block
+     * @param patchIndices {@code image_patches_indices}: the patch each token stands for, -1 at newlines
+     * @param patches      the patches, in the order of the placeholders
+     */
+    public record ImageTokens(int[] ids, int[] patchIndices, float[][] patches, int rows, int columns) {
+    }
+
+    /** {@link Processed#tokens} with this processor's patch size. */
+    public ImageTokens tokens(Processed p, int placeholderId, int newlineId) {
+        return p.tokens(placeholderId, newlineId, patchHeight, patchWidth);
     }
 
     public Processed process(RgbImage in) {

@@ -39,6 +39,25 @@ class FuyuImageProcessorParityTest {
         assertThat(p.patches()).hasNumberOfRows(60);
     }
 
+    /**
+     * The model reads only the patches over the image, not over the padding: the fixture's 150 x 100 image is 5 x 4
+     * patches (its 100 rows round up to 120), each row of placeholders closed by a newline token.
+     */
+    @Test
+    void tokensCoverTheUnpaddedImageInWholePatches() throws Exception {
+        FuyuImageProcessor processor = FuyuImageProcessor.of(180, 300);
+        FuyuImageProcessor.Processed p = processor.process(RgbImage.of(ImageIO.read(SMALL.resolve("input.png")
+                .toFile())));
+        FuyuImageProcessor.ImageTokens t = processor.tokens(p, 71011, 71019);
+        assertThat(t.rows()).isEqualTo(4);
+        assertThat(t.columns()).isEqualTo(5);
+        assertThat(t.ids()).hasSize(24).startsWith(71011, 71011, 71011, 71011, 71011, 71019, 71011);
+        assertThat(t.patchIndices()).startsWith(0, 1, 2, 3, 4, -1, 5).endsWith(19, -1);
+        assertThat(t.patches()).hasNumberOfRows(20);
+        assertThat(t.patches()[5]).isSameAs(p.patches()[10]);
+        assertThat(t.patches()[19]).isSameAs(p.patches()[34]);
+    }
+
     /** Upscaling never happens: a small image keeps its pixels, and the padding fills the rest. */
     @Test
     void smallImageIsNeverEnlarged() {
