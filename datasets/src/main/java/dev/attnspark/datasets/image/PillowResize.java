@@ -39,18 +39,7 @@ public final class PillowResize {
         for (int y = 0; y < count; y++) {
             int rowBase = (y + first) * in.width() * 3;
             for (int x = 0; x < w; x++) {
-                int s0 = 1 << (PRECISION_BITS - 1), s1 = s0, s2 = s0;
-                int[] kk = k.fixed[x];
-                for (int i = 0; i < k.count[x]; i++) {
-                    int p = rowBase + (k.min[x] + i) * 3;
-                    s0 += (src[p] & 0xFF) * kk[i];
-                    s1 += (src[p + 1] & 0xFF) * kk[i];
-                    s2 += (src[p + 2] & 0xFF) * kk[i];
-                }
-                int o = (y * w + x) * 3;
-                out[o] = clip8(s0);
-                out[o + 1] = clip8(s1);
-                out[o + 2] = clip8(s2);
+                convolve(src, rowBase + k.min[x] * 3, 3, k.fixed[x], k.count[x], out, (y * w + x) * 3);
             }
         }
         return new RgbImage(w, count, out);
@@ -62,22 +51,27 @@ public final class PillowResize {
         byte[] out = new byte[3 * w * h];
         byte[] src = in.pixels();
         for (int y = 0; y < h; y++) {
-            int[] kk = k.fixed[y];
             for (int x = 0; x < w; x++) {
-                int s0 = 1 << (PRECISION_BITS - 1), s1 = s0, s2 = s0;
-                for (int i = 0; i < k.count[y]; i++) {
-                    int p = ((k.min[y] - offset + i) * w + x) * 3;
-                    s0 += (src[p] & 0xFF) * kk[i];
-                    s1 += (src[p + 1] & 0xFF) * kk[i];
-                    s2 += (src[p + 2] & 0xFF) * kk[i];
-                }
-                int o = (y * w + x) * 3;
-                out[o] = clip8(s0);
-                out[o + 1] = clip8(s1);
-                out[o + 2] = clip8(s2);
+                convolve(src, ((k.min[y] - offset) * w + x) * 3, w * 3, k.fixed[y], k.count[y], out, (y * w + x) * 3);
             }
         }
         return new RgbImage(w, h, out);
+    }
+
+    /**
+     * One output pixel: the three channels of {@code count} source pixels, {@code step} bytes apart from
+     * {@code base}, weighted by {@code kk} in fixed point with Pillow's rounding offset, into {@code out[o..o+2]}.
+     */
+    private static void convolve(byte[] src, int base, int step, int[] kk, int count, byte[] out, int o) {
+        int s0 = 1 << (PRECISION_BITS - 1), s1 = s0, s2 = s0;
+        for (int i = 0, p = base; i < count; i++, p += step) {
+            s0 += (src[p] & 0xFF) * kk[i];
+            s1 += (src[p + 1] & 0xFF) * kk[i];
+            s2 += (src[p + 2] & 0xFF) * kk[i];
+        }
+        out[o] = clip8(s0);
+        out[o + 1] = clip8(s1);
+        out[o + 2] = clip8(s2);
     }
 
     private static byte clip8(int sum) {
