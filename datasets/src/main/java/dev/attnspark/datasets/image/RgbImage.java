@@ -8,7 +8,7 @@ import java.awt.image.Raster;
  * An 8-bit RGB image, row-major and interleaved ({@code (y · width + x) · 3 + channel}), as a {@code uint8} HWC
  * numpy array of a Pillow image in mode {@code RGB}.
  */
-public record RgbImage(int width, int height, byte[] pixels) {
+public record RgbImage(int width, int height, byte[] pixels) implements java.io.Serializable {
     public RgbImage {
         if (width <= 0 || height <= 0 || pixels.length != 3 * width * height) {
             throw new IllegalArgumentException("an RGB image of " + width + " x " + height + " needs "

@@ -129,7 +129,8 @@ public final class TextTable {
         }
     }
 
-    private static Dataset<Row> load(SparkSession spark, String file, Format format, Configuration conf) {
+    /** One file through Spark SQL's reader of {@code format}, with the options every table reader here uses. */
+    public static Dataset<Row> load(SparkSession spark, String file, Format format, Configuration conf) {
         DataFrameReader reader = spark.read();
         switch (format) {
             case PARQUET -> reader.format("parquet");
