@@ -15,7 +15,8 @@ package dev.attnspark.datasets.image;
  * </ol>
  * The defaults are {@code adept/fuyu-8b}'s processor: 1080 x 1920 target, 30 x 30 patches, mean and std 0.5.
  */
-public final class FuyuImageProcessor {
+public final class FuyuImageProcessor implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
     private final int targetHeight;
     private final int targetWidth;
     private final int patchHeight;

@@ -46,6 +46,28 @@ final class HuggingFaceTokenizer extends FileTokenizer<ai.djl.huggingface.tokeni
         });
     }
 
+    /** Added tokens and the model's vocabulary (a map for WordLevel, WordPiece and BPE, a list for Unigram). */
+    @Override
+    public int tokenId(String token) {
+        JsonNode json = Tokenizers.json(file, bytes);
+        int added = Tokenizers.addedToken(json, token);
+        if (added >= 0) {
+            return added;
+        }
+        JsonNode vocab = json.path("model").path("vocab");
+        if (vocab.isObject() && vocab.has(token)) {
+            return vocab.get(token).asInt();
+        }
+        if (vocab.isArray()) {
+            for (int i = 0; i < vocab.size(); i++) {
+                if (token.equals(vocab.get(i).path(0).asText())) {
+                    return i;
+                }
+            }
+        }
+        throw new DatasetException(file + ": no token '" + token + "' in the vocabulary or the added tokens");
+    }
+
     @Override
     public int[] encode(String text, boolean addSpecialTokens) {
         long[] ids = tokenizer().encode(text, addSpecialTokens, false).getIds();

@@ -25,6 +25,14 @@ public interface TextTokenizer extends Serializable {
     /** The end-of-sequence id, or -1 when the tokenizer has none. */
     int eosId();
 
+    /**
+     * The id of one token of the vocabulary, by its text (e.g. Fuyu's {@code |SPEAKER|}); an error naming it when
+     * the tokenizer has no such token.
+     */
+    default int tokenId(String token) {
+        throw new IllegalArgumentException(name() + " has no token lookup, so no token '" + token + "'");
+    }
+
     /** perceiver-io's UTF-8 bytes tokenizer ({@link PerceiverTokenizer}, 262 ids). */
     static TextTokenizer bytes(String name) {
         return new BytesTokenizer(name);

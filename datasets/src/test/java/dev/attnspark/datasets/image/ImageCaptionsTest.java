@@ -153,6 +153,34 @@ class ImageCaptionsTest {
                 .hasMessage("bad_image_policy must be skip or fail, not 'ignore'");
     }
 
+    /**
+     * From a manifest to Fuyu's sequences with a real tokenizer.json: the image block, BOS, the caption's word ids,
+     * BOA; a caption too long for block_size is cut and counted.
+     */
+    @Test
+    void manifestRowsBecomeFuyuSequences() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("fuyu"));
+        Files.write(dir.resolve("red.png"), encoded(Color.RED, "png", BufferedImage.TYPE_INT_RGB)); // 40 x 30
+        Path jsonl = Files.writeString(dir.resolve("train.jsonl"),
+                "{\"image\": \"red.png\", \"text\": \"A red square\"}\n"
+                        + "{\"image\": \"red.png\", \"text\": \"a red square on the left of a big red circle\"}\n");
+        var tokenizer = dev.attnspark.datasets.text.Tokenizers.load(
+                "src/test/resources/tokenizers/tiny-fuyu/tokenizer.json", sc.hadoopConfiguration());
+        FuyuExamples examples = new FuyuExamples(FuyuImageProcessor.of(60, 60), tokenizer, 14);
+        LongAccumulator truncated = sc.sc().longAccumulator();
+        var images = ImageCaptions.decode(sc, ImageCaptions.read(sc, List.of(jsonl.toString()), TextTable.Format.JSON,
+                "image", "text"), ImageCaptions.BadImagePolicy.FAIL, sc.sc().longAccumulator());
+        List<FuyuSequence> seqs = examples.sequences(images, truncated).collect();
+        // 40 x 30 is 2 x 1 patches of 30: "|SPEAKER| |SPEAKER| |NEWLINE|", then <s> a red square <0x04>
+        assertThat(seqs.get(0).ids()).containsExactly(5, 5, 6, 1, 7, 10, 17, 4);
+        assertThat(seqs.get(0).labels()).containsExactly(-100, -100, -100, 1, 7, 10, 17, 4);
+        assertThat(seqs.get(1).ids()).hasSize(14);
+        assertThat(truncated.value()).isEqualTo(1);
+        assertThatThrownBy(() -> new FuyuExamples(FuyuImageProcessor.of(60, 60), tokenizer, 3).of(
+                new RgbImage(40, 30, new byte[3600]), "a")).hasMessageContaining("the image takes 3 tokens (1 rows of 2 "
+                + "patches and a newline), too many for data.block_size 3");
+    }
+
     /** The job's error as the executor raised it. */
     private static Throwable datasetError(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
