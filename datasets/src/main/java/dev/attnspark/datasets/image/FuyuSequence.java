@@ -10,12 +10,37 @@ import java.util.List;
  * beginning-of-answer token ({@code <0x04>}) that the processor appends to every text. Labels are the ids, -100 over
  * the image block: the causal loss is on the text (the model shifts them, as Hugging Face's loss does).
  *
- * @param ids     the token ids
- * @param labels  the ids with -100 over the image block
- * @param patches the image's patches, in the order of the placeholders
+ * A plain class, not a record: sequences cross Spark shuffles (Kryo 4).
  */
-public record FuyuSequence(int[] ids, int[] labels, float[][] patches) implements Serializable {
+public final class FuyuSequence implements Serializable {
+    private static final long serialVersionUID = 1L;
     public static final int IGNORE = -100;
+    private final int[] ids;
+    private final int[] labels;
+    private final float[][] patches;
+
+    /**
+     * @param ids     the token ids
+     * @param labels  the ids with -100 over the image block
+     * @param patches the image's patches, in the order of the placeholders
+     */
+    public FuyuSequence(int[] ids, int[] labels, float[][] patches) {
+        this.ids = ids;
+        this.labels = labels;
+        this.patches = patches;
+    }
+
+    public int[] ids() {
+        return ids;
+    }
+
+    public int[] labels() {
+        return labels;
+    }
+
+    public float[][] patches() {
+        return patches;
+    }
 
     /** The sequence of an image and a text's token ids (tokenized without special tokens). */
     public static FuyuSequence of(FuyuImageProcessor.ImageTokens image, int bos, int[] text, int boa) {

@@ -54,21 +54,86 @@ public final class ImageCaptions {
     }
 
     /**
-     * One row as read, the image still encoded (or only named, for manifests).
-     *
-     * @param file  the file the row is in
-     * @param row   its 0-based position there
-     * @param path  the image's file (manifests, or a Parquet struct without bytes), or null
-     * @param bytes the encoded image (Parquet), or null
+     * One row as read, the image still encoded (or only named, for manifests). Plain classes, not records, here:
+     * rows cross Spark shuffles (Kryo 4).
      */
-    public record Raw(String file, long row, String path, byte[] bytes, String text) implements Serializable {
+    public static final class Raw implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final String file;
+        private final long row;
+        private final String path;
+        private final byte[] bytes;
+        private final String text;
+
+        /**
+         * @param file  the file the row is in
+         * @param row   its 0-based position there
+         * @param path  the image's file (manifests, or a Parquet struct without bytes), or null
+         * @param bytes the encoded image (Parquet), or null
+         */
+        public Raw(String file, long row, String path, byte[] bytes, String text) {
+            this.file = file;
+            this.row = row;
+            this.path = path;
+            this.bytes = bytes;
+            this.text = text;
+        }
+
+        public String file() {
+            return file;
+        }
+
+        public long row() {
+            return row;
+        }
+
+        public String path() {
+            return path;
+        }
+
+        public byte[] bytes() {
+            return bytes;
+        }
+
+        public String text() {
+            return text;
+        }
+
         String where() {
             return file + ": row " + row + (path != null ? " (image " + path + ")" : "");
         }
     }
 
     /** A decoded example. */
-    public record Example(String file, long row, RgbImage image, String text) implements Serializable {
+    public static final class Example implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final String file;
+        private final long row;
+        private final RgbImage image;
+        private final String text;
+
+        public Example(String file, long row, RgbImage image, String text) {
+            this.file = file;
+            this.row = row;
+            this.image = image;
+            this.text = text;
+        }
+
+        public String file() {
+            return file;
+        }
+
+        public long row() {
+            return row;
+        }
+
+        public RgbImage image() {
+            return image;
+        }
+
+        public String text() {
+            return text;
+        }
     }
 
     private ImageCaptions() {}

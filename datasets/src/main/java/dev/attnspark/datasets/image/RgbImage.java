@@ -6,14 +6,34 @@ import java.awt.image.Raster;
 
 /**
  * An 8-bit RGB image, row-major and interleaved ({@code (y · width + x) · 3 + channel}), as a {@code uint8} HWC
- * numpy array of a Pillow image in mode {@code RGB}.
+ * numpy array of a Pillow image in mode {@code RGB}. A plain class, not a record: images cross Spark shuffles (Kryo 4).
  */
-public record RgbImage(int width, int height, byte[] pixels) implements java.io.Serializable {
-    public RgbImage {
+public final class RgbImage implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    private final int width;
+    private final int height;
+    private final byte[] pixels;
+
+    public RgbImage(int width, int height, byte[] pixels) {
         if (width <= 0 || height <= 0 || pixels.length != 3 * width * height) {
             throw new IllegalArgumentException("an RGB image of " + width + " x " + height + " needs "
                     + 3L * width * height + " bytes, got " + pixels.length);
         }
+        this.width = width;
+        this.height = height;
+        this.pixels = pixels;
+    }
+
+    public int width() {
+        return width;
+    }
+
+    public int height() {
+        return height;
+    }
+
+    public byte[] pixels() {
+        return pixels;
     }
 
     /** The value of {@code channel} at (x, y), 0..255. */

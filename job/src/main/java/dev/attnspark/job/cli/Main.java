@@ -22,13 +22,13 @@ import java.nio.file.NotDirectoryException;
 @Command(name = "attnspark", mixinStandardHelpOptions = true, version = "attnspark 0.1.0",
         description = {"Train attention models data-parallel on Apache Spark, with DL4J on the executors.",
                 "Trains Perceiver IO (the image classifier on MNIST, the masked language model and the sentiment "
-                        + "classifier on IMDb) and Perceiver AR (causal language models on WikiText-103 and C4); "
-                        + "Fuyu is planned (see README.md)."},
+                        + "classifier on IMDb), Perceiver AR (causal language models on WikiText-103 and C4) and "
+                        + "Fuyu (a vision-language model on image-caption sets; in progress, see README.md)."},
         footer = {"", "Every verb answers --help. Configuration keys and their defaults: "
                 + "train --config FILE --print_config; they are described in docs/configuration.md."},
         subcommands = {TrainCommand.class, EvaluateCommand.class, PrepCommand.class, ReferenceCheckCommand.class,
-                MakeDigitsCommand.class, MakeReviewsCommand.class, MakeWikiTextCommand.class, GenerateCommand.class,
-                BenchmarkCommand.class, PlotCommand.class,
+                MakeDigitsCommand.class, MakeReviewsCommand.class, MakeWikiTextCommand.class, MakeShapesCommand.class,
+                GenerateCommand.class, BenchmarkCommand.class, PlotCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 

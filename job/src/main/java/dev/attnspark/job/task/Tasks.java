@@ -17,6 +17,7 @@ public final class Tasks implements ConfigLoader.Schema {
         register(new MaskedLanguageModelTask());
         register(new TextClassificationTask());
         register(new CausalLanguageModelTask());
+        register(new FuyuTask());
     }
 
     private void register(Task<?> t) {
