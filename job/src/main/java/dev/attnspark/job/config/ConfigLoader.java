@@ -39,12 +39,13 @@ public final class ConfigLoader {
     /**
      * Names of keys whose values are redacted in logs and in a run's config.yaml. "token" only as a word of its own
      * ({@code fs.s3a.session.token}, {@code hf_token}, {@code sessionToken}): {@code data.tokenizer} and
-     * {@code data.add_special_tokens} are settings, and a resumed or evaluated run must read them back; so is
+     * {@code data.add_special_tokens} are settings, and a resumed or evaluated run must read them back, as are token
+     * ids ({@code model.image_token_id}); so is
      * {@code fs.s3a.aws.credentials.provider} (a class name).
      */
     private static final Pattern SECRET = Pattern.compile("(?i).*(secret|password|passwd|"
             + "credential(?!s?[._-]?provider)|access[._-]?key|private[._-]?key|api[._-]?key|account[._-]key|"
-            + "(?<!(eos|bos|pad|unk|sep|cls|mask)[._-]?)token(?![a-z])).*");
+            + "(?<!(eos|bos|pad|unk|sep|cls|mask)[._-]?)token(?![a-z]|[._-]?ids?(?![a-z]))).*");
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)

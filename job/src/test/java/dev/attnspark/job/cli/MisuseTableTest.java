@@ -85,6 +85,9 @@ class MisuseTableTest {
         raw[thirdLine] = (byte) 0xC3; // a lead byte followed by a newline: not UTF-8
         Files.write(badWiki.resolve("wiki.train.raw"), raw);
         places.put("$BADWIKI", badWiki.toString());
+        Path shapes = tmp.resolve("shapes");
+        dev.attnspark.datasets.image.SyntheticShapes.write(shapes, 8, 4, 30, 1);
+        places.put("$SHAPES", shapes.toString());
 
         run = tmp.resolve("run");
         int code = Main.run(expand("$TRAIN --trainer.checkpoint_every_n_steps=2", run.toString()));
@@ -178,6 +181,14 @@ class MisuseTableTest {
                         "--data.max_seq_len=64", "--model.max_latents=16", "--model.num_channels=32",
                         "--model.num_heads=2", "--model.num_self_attention_layers=1", "--data.batch_size=4",
                         "--trainer.max_steps=2"));
+                continue;
+            }
+            if (word.equals("$FUYU")) {
+                args.addAll(List.of("train", "--config", "../conf/fuyu-tiny-shapes.yaml",
+                        "--data.dataset_dir=" + places.get("$SHAPES"),
+                        "--data.tokenizer=" + places.get("$SHAPES") + "/tokenizer.json", "--trainer.output_dir=" + out,
+                        "--trainer.strategy=single", "--spark.master=local[2]", "--spark.conf.spark.ui.enabled=false",
+                        "--trainer.max_steps=1"));
                 continue;
             }
             if (word.equals("$TEXT")) {

@@ -123,7 +123,7 @@ class ConfigLoaderTest {
                 "aws_access_key_id", "javax.jdo.option.ConnectionPassword", "credentials.file", "api_key",
                 "spark.hadoop.fs.azure.account.key.acct.dfs.core.windows.net"))
                 .allMatch(ConfigLoader::isSecret);
-        assertThat(List.of("data.tokenizer", "data.add_special_tokens", "data.add_eos_token", "pad_token", "eos_token_id", "max_tokens", "model.num_latents",
+        assertThat(List.of("data.tokenizer", "data.add_special_tokens", "data.add_eos_token", "pad_token", "eos_token_id", "model.image_token_id", "bad_token_ids", "max_tokens", "model.num_latents",
                 "spark.hadoop.fs.s3a.aws.credentials.provider"))
                 .noneMatch(ConfigLoader::isSecret);
     }
