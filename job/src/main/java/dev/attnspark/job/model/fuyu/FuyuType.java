@@ -77,13 +77,16 @@ public final class FuyuType implements ModelType<FuyuConfig> {
     }
 
     /**
-     * Per example a 2 x 3 grid of patches laid out as the processor does (3 image tokens and a newline per row of
-     * patches, then BOS), then random text to the end; labels -100 over the image block, as the peer's batches.
+     * Per example an {@code image_size} square image's grid of patches (300: 10 x 10) laid out as the processor does
+     * (a placeholder per patch and a newline per row), then BOS and random text to 512 tokens; labels -100 over the
+     * image block, as the PyTorch peer's batches ({@code bench_cpu.py --run fuyu}).
      */
     @Override
     public Batch randomBatch(FuyuConfig config, int batchSize, long seed) {
         Random rnd = new Random(seed);
-        int rows = 2, cols = 3, patches = rows * cols, l = Math.min(512, config.maxPositionEmbeddings);
+        int l = Math.min(512, config.maxPositionEmbeddings);
+        int rows = Math.max(1, Math.min(config.imageSize / config.patchSize, (int) Math.sqrt(l / 2.0) - 1));
+        int cols = rows, patches = rows * cols;
         int newline = (config.imageTokenId + 1) % config.vocabSize;
         float[] ids = new float[batchSize * l], labels = new float[batchSize * l];
         for (int e = 0; e < batchSize; e++) {
