@@ -106,7 +106,14 @@ public final class FuyuTask implements Task<FuyuSequence> {
                 "image captions: " + (withTrain ? "train on " + String.join(", ", trainFiles) + ", " : "")
                         + "validate on " + validFrom + "; images at most " + d.imageWidth + " x " + d.imageHeight
                         + " in 30 x 30 patches, " + tokenizer.name() + " tokens, block_size " + d.blockSize
-                        + ", bad images: " + d.badImagePolicy + " (counts in Spark's accumulators)");
+                        + ", bad images: " + d.badImagePolicy,
+                null, () -> counts(skipped, truncated, d.badImagePolicy));
+    }
+
+    /** The rows left out and cut while reading (every read of a split counts: a re-read after eviction again). */
+    static String counts(LongAccumulator skipped, LongAccumulator truncated, String policy) {
+        return String.format(java.util.Locale.ROOT, "%d images skipped (undecodable or missing; data.bad_image_policy=%s), "
+                + "%d sequences cut to data.block_size", skipped.value(), policy, truncated.value());
     }
 
     private static JavaRDD<ImageCaptions.Raw> rows(JavaSparkContext sc, List<String> files, FuyuDataConfig d) {

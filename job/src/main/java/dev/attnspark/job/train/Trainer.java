@@ -473,6 +473,9 @@ public final class Trainer {
                         .append(Progress.number(b[0])).append(" (step ").append((long) b[1]).append(')'));
                 progress.line(best.toString());
             }
+            if (data.counts() != null && !data.counts().get().isEmpty()) {
+                progress.line("  data         " + data.counts().get());
+            }
             log.outputs().forEach((k, v) -> progress.line(String.format(Locale.ROOT, "  %-12s %s", k, v)));
             String checkpointsLine = "  checkpoints  " + checkpoints.dir() + " (newest " + r.lastCheckpoint().getName();
             if (tc.checkpoint.monitor != null) {
