@@ -33,10 +33,11 @@ public final class FuyuExamples implements Serializable {
         this.processor = processor;
         this.tokenizer = tokenizer;
         this.blockSize = blockSize;
-        this.imageId = tokenizer.tokenId(IMAGE_TOKEN);
-        this.newlineId = tokenizer.tokenId(NEWLINE_TOKEN);
-        this.bosId = tokenizer.tokenId(BOS_TOKEN);
-        this.boaId = tokenizer.tokenId(BOA_TOKEN);
+        int[] ids = tokenizer.tokenIds(IMAGE_TOKEN, NEWLINE_TOKEN, BOS_TOKEN, BOA_TOKEN);
+        this.imageId = ids[0];
+        this.newlineId = ids[1];
+        this.bosId = ids[2];
+        this.boaId = ids[3];
     }
 
     public int imageTokenId() {

@@ -46,26 +46,31 @@ final class HuggingFaceTokenizer extends FileTokenizer<ai.djl.huggingface.tokeni
         });
     }
 
-    /** Added tokens and the model's vocabulary (a map for WordLevel, WordPiece and BPE, a list for Unigram). */
+    /**
+     * Added tokens and the model's vocabulary (a map for WordLevel, WordPiece and BPE, a list for Unigram), from one
+     * reading of the file however many tokens are asked for.
+     */
     @Override
-    public int tokenId(String token) {
+    public int[] tokenIds(String... tokens) {
         JsonNode json = Tokenizers.json(file, bytes);
-        int added = Tokenizers.addedToken(json, token);
-        if (added >= 0) {
-            return added;
-        }
         JsonNode vocab = json.path("model").path("vocab");
-        if (vocab.isObject() && vocab.has(token)) {
-            return vocab.get(token).asInt();
-        }
-        if (vocab.isArray()) {
-            for (int i = 0; i < vocab.size(); i++) {
-                if (token.equals(vocab.get(i).path(0).asText())) {
-                    return i;
+        int[] ids = new int[tokens.length];
+        for (int t = 0; t < tokens.length; t++) {
+            ids[t] = Tokenizers.addedToken(json, tokens[t]);
+            if (ids[t] < 0 && vocab.isObject() && vocab.has(tokens[t])) {
+                ids[t] = vocab.get(tokens[t]).asInt();
+            }
+            for (int i = 0; ids[t] < 0 && vocab.isArray() && i < vocab.size(); i++) {
+                if (tokens[t].equals(vocab.get(i).path(0).asText())) {
+                    ids[t] = i;
                 }
             }
+            if (ids[t] < 0) {
+                throw new DatasetException(file + ": no token '" + tokens[t] + "' in the vocabulary or the added "
+                        + "tokens");
+            }
         }
-        throw new DatasetException(file + ": no token '" + token + "' in the vocabulary or the added tokens");
+        return ids;
     }
 
     @Override

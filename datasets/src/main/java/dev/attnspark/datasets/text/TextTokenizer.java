@@ -26,11 +26,11 @@ public interface TextTokenizer extends Serializable {
     int eosId();
 
     /**
-     * The id of one token of the vocabulary, by its text (e.g. Fuyu's {@code |SPEAKER|}); an error naming it when
-     * the tokenizer has no such token.
+     * The ids of tokens of the vocabulary, by their text (e.g. Fuyu's {@code |SPEAKER|}), in order; an error naming
+     * the first the tokenizer does not have.
      */
-    default int tokenId(String token) {
-        throw new IllegalArgumentException(name() + " has no token lookup, so no token '" + token + "'");
+    default int[] tokenIds(String... tokens) {
+        throw new IllegalArgumentException(name() + " has no token lookup, so no token '" + tokens[0] + "'");
     }
 
     /** perceiver-io's UTF-8 bytes tokenizer ({@link PerceiverTokenizer}, 262 ids). */

@@ -17,6 +17,25 @@ public class DataConfig {
     /** Whether the training examples are reshuffled every epoch (seeded by {@code trainer.seed} and the epoch). */
     public boolean shuffle = true;
 
+    /** The tokenizer {@code name} names (see {@code Tokenizers.load}); a name it cannot load is a configuration error. */
+    protected static dev.attnspark.datasets.text.TextTokenizer loadTokenizer(String name,
+                                                                           org.apache.hadoop.conf.Configuration conf) {
+        try {
+            return dev.attnspark.datasets.text.Tokenizers.load(name, conf);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage(), e);
+        }
+    }
+
+    /** An error when a model's {@code vocab_size} cannot hold every id of the tokenizer {@code data.tokenizer} names. */
+    public static void requireVocabulary(int modelVocab, dev.attnspark.datasets.text.TextTokenizer tokenizer,
+                                         String tokenizerName) {
+        if (tokenizer.vocabSize() > modelVocab) {
+            throw new ConfigException("model.vocab_size (" + modelVocab + ") is smaller than the vocabulary of "
+                    + "data.tokenizer " + tokenizerName + " (" + tokenizer.vocabSize() + ")");
+        }
+    }
+
     /** Examples per validation batch. */
     public int validationBatchSize() {
         return batchSize;

@@ -69,10 +69,6 @@ public class FuyuDataConfig extends DataConfig {
 
     /** The tokenizer, loaded from where {@code data.tokenizer} says (see {@link Tokenizers}). */
     public TextTokenizer textTokenizer(org.apache.hadoop.conf.Configuration conf) {
-        try {
-            return Tokenizers.load(tokenizer, conf);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(e.getMessage(), e);
-        }
+        return loadTokenizer(tokenizer, conf);
     }
 }

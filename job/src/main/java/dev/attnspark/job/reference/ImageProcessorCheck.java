@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attnspark.datasets.image.FuyuImageProcessor;
 import dev.attnspark.datasets.image.RgbImage;
-import dev.attnspark.job.checkpoint.Safetensors;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -12,7 +11,6 @@ import org.nd4j.linalg.factory.Nd4j;
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -43,10 +41,7 @@ final class ImageProcessorCheck {
             throw new IOException(input + ": missing or not a decodable image");
         }
         FuyuImageProcessor.Processed p = processor.process(RgbImage.of(decoded));
-        Map<String, INDArray> io;
-        try (InputStream in = Files.newInputStream(ioFile)) {
-            io = Safetensors.read(new java.io.BufferedInputStream(in), ioFile.toString());
-        }
+        Map<String, INDArray> io = ReferenceCheck.readSafetensors(ioFile);
         List<ReferenceCheck.Comparison> out = new ArrayList<>();
         out.add(compare("images", Nd4j.create(p.image()), io, ioFile));
         float[] patches = new float[p.patches().length * p.patches()[0].length];
@@ -100,15 +95,7 @@ final class ImageProcessorCheck {
 
     private static ReferenceCheck.Comparison compare(String name, INDArray actual, Map<String, INDArray> io,
                                                      Path ioFile) {
-        INDArray expected = io.get(name);
-        if (expected == null) {
-            throw new IllegalArgumentException(ioFile + " has no tensor '" + name + "'");
-        }
-        if (expected.length() != actual.length()) {
-            throw new IllegalArgumentException(name + ": the processor gives " + actual.length() + " values, the "
-                    + "fixture " + expected.length());
-        }
-        return new ReferenceCheck.Comparison(name, ReferenceCheck.relativeError(actual.castTo(DataType.DOUBLE),
-                expected.castTo(DataType.DOUBLE).reshape(actual.length())), TOLERANCE);
+        return ReferenceCheck.compare(name, actual.castTo(DataType.DOUBLE),
+                ReferenceCheck.require(io, name, ioFile).castTo(DataType.DOUBLE), TOLERANCE);
     }
 }

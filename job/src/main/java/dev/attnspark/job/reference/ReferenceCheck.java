@@ -178,15 +178,15 @@ public final class ReferenceCheck {
                 .mapToDouble(e -> maxAbs(e.getValue())).max().orElse(0);
     }
 
-    private static Comparison compare(String name, INDArray actual, INDArray expected, double tol) {
+    static Comparison compare(String name, INDArray actual, INDArray expected, double tol) {
         if (actual.length() != expected.length()) {
-            throw new IllegalArgumentException(name + ": model gives " + actual.length() + " values, fixture "
+            throw new IllegalArgumentException(name + ": computed " + actual.length() + " values, the fixture has "
                     + expected.length());
         }
         return new Comparison(name, relativeError(actual, expected), tol);
     }
 
-    private static INDArray require(Map<String, INDArray> io, String name, Path ioFile) {
+    static INDArray require(Map<String, INDArray> io, String name, Path ioFile) {
         INDArray a = io.get(name);
         if (a == null) {
             throw new IllegalArgumentException(ioFile + " has no tensor '" + name + "'");
@@ -194,7 +194,7 @@ public final class ReferenceCheck {
         return a;
     }
 
-    private static Map<String, INDArray> readSafetensors(Path file) throws IOException {
+    static Map<String, INDArray> readSafetensors(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
             return Safetensors.read(new java.io.BufferedInputStream(in), file.toString());
         }

@@ -76,11 +76,7 @@ public final class CausalLanguageModelTask implements Task<ClmExample> {
     public TaskData<ClmExample> data(JavaSparkContext sc, JobConfig cfg, int numPartitions, boolean withTrain) {
         ClmDataConfig d = (ClmDataConfig) cfg.data();
         TextTokenizer tokenizer = d.textTokenizer(sc.hadoopConfiguration());
-        int vocab = ((CausalLanguageModelConfig) cfg.model()).vocabSize;
-        if (tokenizer.vocabSize() > vocab) {
-            throw new dev.attnspark.job.config.ConfigException("model.vocab_size (" + vocab + ") is smaller than the "
-                    + "vocabulary of data.tokenizer " + d.tokenizer + " (" + tokenizer.vocabSize() + ")");
-        }
+        DataConfig.requireVocabulary(((CausalLanguageModelConfig) cfg.model()).vocabSize, tokenizer, d.tokenizer);
         if (d.streaming()) {
             return streamed(sc, cfg, d, tokenizer, withTrain);
         }

@@ -57,7 +57,7 @@ public final class FuyuTask implements Task<FuyuSequence> {
         FuyuConfig m = (FuyuConfig) modelConfig;
         try {
             m.imageTokenId = ((FuyuDataConfig) data).textTokenizer(new org.apache.hadoop.conf.Configuration())
-                    .tokenId(FuyuExamples.IMAGE_TOKEN);
+                    .tokenIds(FuyuExamples.IMAGE_TOKEN)[0];
         } catch (ConfigException | DatasetException | IllegalArgumentException e) {
             // not here: checked when the data is read
         }
@@ -68,10 +68,7 @@ public final class FuyuTask implements Task<FuyuSequence> {
         FuyuDataConfig d = (FuyuDataConfig) cfg.data();
         FuyuConfig m = (FuyuConfig) cfg.model();
         TextTokenizer tokenizer = d.textTokenizer(sc.hadoopConfiguration());
-        if (tokenizer.vocabSize() > m.vocabSize) {
-            throw new ConfigException("model.vocab_size (" + m.vocabSize + ") is smaller than the vocabulary of "
-                    + "data.tokenizer " + d.tokenizer + " (" + tokenizer.vocabSize() + ")");
-        }
+        DataConfig.requireVocabulary(m.vocabSize, tokenizer, d.tokenizer);
         FuyuExamples examples = new FuyuExamples(FuyuImageProcessor.of(d.imageHeight, d.imageWidth), tokenizer,
                 d.blockSize);
         if (examples.imageTokenId() != m.imageTokenId) {

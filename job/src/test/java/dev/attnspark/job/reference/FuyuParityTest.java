@@ -8,7 +8,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -55,7 +54,7 @@ class FuyuParityTest {
     @Test
     void shardedHubCheckpointLoads() throws Exception {
         Path sharded = hubCopy("sharded");
-        Map<String, INDArray> weights = read(HUB.resolve("model.safetensors"));
+        Map<String, INDArray> weights = ReferenceCheck.readSafetensors(HUB.resolve("model.safetensors"));
         List<String> names = new ArrayList<>(weights.keySet());
         int half = names.size() / 2;
         ObjectNode map = new ObjectMapper().createObjectNode();
@@ -83,7 +82,7 @@ class FuyuParityTest {
     @Test
     void bf16HubCheckpointAgreesWithinBf16Precision() throws Exception {
         Path bf16 = hubCopy("bf16");
-        writeBf16(read(HUB.resolve("model.safetensors")), bf16.resolve("model.safetensors"));
+        writeBf16(ReferenceCheck.readSafetensors(HUB.resolve("model.safetensors")), bf16.resolve("model.safetensors"));
         ReferenceCheck.Result r = ReferenceCheck.run("fuyu", bf16, IO);
         ReferenceCheck.Comparison logits = r.comparisons().get(0), loss = r.comparisons().get(1);
         assertThat(logits.name()).isEqualTo("logits");
@@ -95,12 +94,6 @@ class FuyuParityTest {
         Path dir = Files.createDirectories(tmp.resolve(name));
         Files.copy(HUB.resolve("config.json"), dir.resolve("config.json"));
         return dir;
-    }
-
-    private static Map<String, INDArray> read(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            return Safetensors.read(new java.io.BufferedInputStream(in), file.toString());
-        }
     }
 
     /** A safetensors file of BF16 tensors, each float32 rounded to nearest even as torch's {@code .bfloat16()}. */

@@ -140,24 +140,23 @@ public class FuyuConfig {
     }
 
     private static Field field(String snake) {
-        for (Field f : FuyuConfig.class.getFields()) {
-            if (!Modifier.isStatic(f.getModifiers()) && !f.getName().equals("configOverrides")
-                    && snake(f.getName()).equals(snake)) {
-                return f;
-            }
-        }
-        return null;
+        return settings().get(snake);
     }
 
     /** The settings {@code config_overrides} may set, by their upstream names. */
     static List<String> settingNames() {
-        List<String> names = new ArrayList<>();
+        return new ArrayList<>(settings().keySet());
+    }
+
+    /** Every public setting of this class but {@code config_overrides} itself, by upstream name, in field order. */
+    private static java.util.Map<String, Field> settings() {
+        java.util.Map<String, Field> out = new java.util.LinkedHashMap<>();
         for (Field f : FuyuConfig.class.getFields()) {
             if (!Modifier.isStatic(f.getModifiers()) && !f.getName().equals("configOverrides")) {
-                names.add(snake(f.getName()));
+                out.put(snake(f.getName()), f);
             }
         }
-        return names;
+        return out;
     }
 
     private static String snake(String camel) {
