@@ -30,6 +30,13 @@ public final class Safetensors {
 
     private Safetensors() {}
 
+    /** Reads every tensor of a local file. Floats come back as FLOAT arrays. */
+    public static Map<String, INDArray> read(java.nio.file.Path file) throws IOException {
+        try (InputStream in = java.nio.file.Files.newInputStream(file)) {
+            return read(new java.io.BufferedInputStream(in), file.toString());
+        }
+    }
+
     /** Reads every tensor; {@code source} names the file in error messages. Floats come back as FLOAT arrays. */
     public static Map<String, INDArray> read(InputStream in, String source) throws IOException {
         DataInputStream data = new DataInputStream(in);

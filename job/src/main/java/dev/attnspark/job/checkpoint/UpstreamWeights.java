@@ -2,6 +2,7 @@ package dev.attnspark.job.checkpoint;
 
 import dev.attnspark.job.model.Model;
 import dev.attnspark.job.model.ParamSpec;
+import dev.attnspark.job.model.core.LoraConfig;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -14,12 +15,14 @@ import java.util.Set;
 
 /**
  * Loads upstream weights into a model's parameter views by their upstream names. Accepts the bare
- * {@code state_dict} names, perceiver-io's Hugging Face export ({@code backend_model.} prefix) and its Lightning
- * checkpoints ({@code model.} prefix). Anything that does not match is reported in one error.
+ * {@code state_dict} names, perceiver-io's Hugging Face export ({@code backend_model.} prefix), its Lightning
+ * checkpoints ({@code model.} prefix) and PEFT's adapter files ({@code base_model.model.} prefix). A base checkpoint
+ * without any LoRA adapter leaves a model's adapters as initialized (B zero: the base model). Anything else that does
+ * not match is reported in one error.
  */
 public final class UpstreamWeights {
     /** Prefixes under which upstream tools save the same {@code state_dict}. */
-    public static final List<String> PREFIXES = List.of("backend_model.", "model.");
+    public static final List<String> PREFIXES = List.of("backend_model.", "base_model.model.", "model.");
     private static final double BUFFER_TOLERANCE = 1e-4;
 
     private UpstreamWeights() {}
@@ -56,23 +59,27 @@ public final class UpstreamWeights {
 
     /**
      * As {@link #load(WeightSource, Model, Map, String, Map)}, for the parameters and buffers whose names start with
-     * {@code only} ({@code 0.}: an encoder): the others are neither loaded nor missed.
+     * {@code only} ({@code 0.}: an encoder): the others are neither loaded nor missed. Parameters of the model that
+     * {@code target} leaves out (a frozen base read from the same files elsewhere) are skipped too.
      */
     public static Report load(WeightSource tensors, Model model, Map<String, INDArray> target, String source,
                               Map<String, String> renames, String only) {
         Map<String, INDArray> buffers = model.buffers();
+        Set<String> params = new LinkedHashSet<>();
         Set<String> missing = new LinkedHashSet<>();
         for (ParamSpec s : model.parameters()) {
-            if (s.name().startsWith(only)) {
+            params.add(s.name());
+            if (s.name().startsWith(only) && target.containsKey(s.name())) {
                 missing.add(s.name());
             }
         }
+        long adapters = missing.stream().filter(LoraConfig::isAdapter).count();
         List<String> unexpected = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         List<String> checked = new ArrayList<>();
         int loaded = 0;
         for (String key : tensors.names()) {
-            String name = resolve(renamed(key, renames), target.keySet(), buffers.keySet());
+            String name = resolve(renamed(key, renames), params, buffers.keySet());
             if (!only.isEmpty() && (name == null ? !unwrapped(key).startsWith(only) : !name.startsWith(only))) {
                 continue;
             }
@@ -98,6 +105,9 @@ public final class UpstreamWeights {
                 continue;
             }
             INDArray dst = target.get(name);
+            if (dst == null) {
+                continue;
+            }
             missing.remove(name);
             if (!Arrays.equals(dst.shape(), shape)) {
                 problems.add(key + ": checkpoint shape " + Arrays.toString(shape) + ", model shape "
@@ -106,6 +116,9 @@ public final class UpstreamWeights {
             }
             tensors.copyInto(key, dst);
             loaded++;
+        }
+        if (adapters > 0 && missing.size() == adapters && missing.stream().allMatch(LoraConfig::isAdapter)) {
+            missing.clear(); // a base checkpoint, without any adapter: the adapters start as initialized
         }
         if (!missing.isEmpty() || !unexpected.isEmpty() || !problems.isEmpty()) {
             StringBuilder msg = new StringBuilder(source + ": weights do not match the model");

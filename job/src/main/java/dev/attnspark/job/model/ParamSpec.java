@@ -18,6 +18,9 @@ public record ParamSpec(String name, long[] shape, Init init) {
 
         /** Ones: LayerNorm weight. */
         record Ones() implements Init {}
+
+        /** Uniform(-bound, bound): LoRA's A matrices ({@code kaiming_uniform_(a=sqrt(5))}, bound 1/sqrt(fan_in)). */
+        record Uniform(double bound) implements Init {}
     }
 
     public long length() {

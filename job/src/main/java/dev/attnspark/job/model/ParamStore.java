@@ -79,9 +79,13 @@ public final class ParamStore implements Tape.ParamSource {
 
     /** A freshly allocated store, initialized as perceiver-io initializes the model (RNG seeded by the caller). */
     public static ParamStore allocate(List<ParamSpec> specs, boolean withGradients) {
+        return allocate(specs, withGradients, DataType.FLOAT);
+    }
+
+    /** As {@link #allocate(List, boolean)}, in {@code type}. */
+    public static ParamStore allocate(List<ParamSpec> specs, boolean withGradients, DataType type) {
         long n = size(specs);
-        ParamStore store = over(specs, Nd4j.create(DataType.FLOAT, 1, n),
-                withGradients ? Nd4j.create(DataType.FLOAT, 1, n) : null);
+        ParamStore store = over(specs, Nd4j.create(type, 1, n), withGradients ? Nd4j.create(type, 1, n) : null);
         initialize(specs, store.values);
         return store;
     }
@@ -91,7 +95,9 @@ public final class ParamStore implements Tape.ParamSource {
         for (ParamSpec s : specs) {
             INDArray v = views.get(s.name());
             if (s.init() instanceof Init.Normal n) {
-                v.assign(Nd4j.randn(DataType.FLOAT, s.shape()).muli(n.std()));
+                v.assign(Nd4j.randn(v.dataType(), s.shape()).muli(n.std()));
+            } else if (s.init() instanceof Init.Uniform u) {
+                v.assign(Nd4j.rand(v.dataType(), s.shape()).muli(2 * u.bound()).subi(u.bound()));
             } else {
                 v.assign(s.init() instanceof Init.Ones ? 1 : 0);
             }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attnspark.datasets.image.FuyuImageProcessor;
 import dev.attnspark.datasets.image.RgbImage;
+import dev.attnspark.job.checkpoint.Safetensors;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -41,7 +42,7 @@ final class ImageProcessorCheck {
             throw new IOException(input + ": missing or not a decodable image");
         }
         FuyuImageProcessor.Processed p = processor.process(RgbImage.of(decoded));
-        Map<String, INDArray> io = ReferenceCheck.readSafetensors(ioFile);
+        Map<String, INDArray> io = Safetensors.read(ioFile);
         List<ReferenceCheck.Comparison> out = new ArrayList<>();
         out.add(compare("images", Nd4j.create(p.image()), io, ioFile));
         float[] patches = new float[p.patches().length * p.patches()[0].length];

@@ -195,8 +195,6 @@ public final class ReferenceCheck {
     }
 
     static Map<String, INDArray> readSafetensors(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            return Safetensors.read(new java.io.BufferedInputStream(in), file.toString());
-        }
+        return Safetensors.read(file);
     }
 }

@@ -54,7 +54,7 @@ class FuyuParityTest {
     @Test
     void shardedHubCheckpointLoads() throws Exception {
         Path sharded = hubCopy("sharded");
-        Map<String, INDArray> weights = ReferenceCheck.readSafetensors(HUB.resolve("model.safetensors"));
+        Map<String, INDArray> weights = Safetensors.read(HUB.resolve("model.safetensors"));
         List<String> names = new ArrayList<>(weights.keySet());
         int half = names.size() / 2;
         ObjectNode map = new ObjectMapper().createObjectNode();
@@ -82,7 +82,7 @@ class FuyuParityTest {
     @Test
     void bf16HubCheckpointAgreesWithinBf16Precision() throws Exception {
         Path bf16 = hubCopy("bf16");
-        writeBf16(ReferenceCheck.readSafetensors(HUB.resolve("model.safetensors")), bf16.resolve("model.safetensors"));
+        writeBf16(Safetensors.read(HUB.resolve("model.safetensors")), bf16.resolve("model.safetensors"));
         ReferenceCheck.Result r = ReferenceCheck.run("fuyu", bf16, IO);
         ReferenceCheck.Comparison logits = r.comparisons().get(0), loss = r.comparisons().get(1);
         assertThat(logits.name()).isEqualTo("logits");

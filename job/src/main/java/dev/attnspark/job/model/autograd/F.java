@@ -24,16 +24,22 @@ public final class F {
 
     private F() {}
 
-    /** {@code y = x Wᵀ + b} over the last dimension; {@code w} is [out, in], {@code b} is [out] or null. */
+    /**
+     * {@code y = x Wᵀ + b} over the last dimension; {@code w} is [out, in], {@code b} is [out] or null. A weight
+     * stored in another type than x (a frozen base kept in BF16) is cast for each product into memory freed right
+     * after it, so a step never holds a float32 copy of the model.
+     */
     public static Var linear(Var x, Var w, Var b) {
         Tape t = x.tape();
         long in = w.size(1), out = w.size(0);
         checkLast(x, in, "linear");
         INDArray x2 = as2d(x.value, in);
         INDArray y2 = t.own(Nd4j.createUninitialized(x.value.dataType(), x2.rows(), out));
-        Nd4j.gemm(x2, w.value, y2, false, true, 1.0, 0.0);
+        try (Cast wc = Cast.of(w.value, x.value.dataType())) {
+            Nd4j.gemm(x2, wc.value, y2, false, true, 1.0, 0.0);
+        }
         if (b != null) {
-            y2.addiRowVector(b.value);
+            y2.addiRowVector(inType(b.value, y2.dataType()));
         }
         long[] shape = withLast(x.shape(), out);
         Var[] r = new Var[1];
@@ -41,7 +47,9 @@ public final class F {
             INDArray dy2 = as2d(r[0].grad, out);
             if (x.requiresGrad) {
                 INDArray dx2 = Nd4j.createUninitialized(dy2.dataType(), dy2.rows(), in);
-                Nd4j.gemm(dy2, w.value, dx2, false, false, 1.0, 0.0);
+                try (Cast wc = Cast.of(w.value, dy2.dataType())) {
+                    Nd4j.gemm(dy2, wc.value, dx2, false, false, 1.0, 0.0);
+                }
                 Tape.accumulate(x, dx2.reshape(x.shape()));
             }
             if (w.requiresGrad) {
@@ -52,6 +60,41 @@ public final class F {
             }
         }, x, w, b);
         return r[0];
+    }
+
+    /** {@code x · factor} (LoRA's {@code alpha / r}). */
+    public static Var scale(Var x, double factor) {
+        Tape t = x.tape();
+        Var[] r = new Var[1];
+        r[0] = t.result(x.value.mul(factor), () -> Tape.accumulate(x, r[0].grad.mul(factor)), x);
+        return r[0];
+    }
+
+    /** A small array (a bias, a LayerNorm gain) in {@code type}: itself, or a cast copy in the current memory. */
+    private static INDArray inType(INDArray a, DataType type) {
+        return a.dataType() == type ? a : a.castTo(type);
+    }
+
+    /**
+     * A large array in a compute type for one use: itself, or a copy made outside any workspace and freed when
+     * closed (a workspace keeps what is allocated in it until the step ends).
+     */
+    private record Cast(INDArray value, boolean copied) implements AutoCloseable {
+        static Cast of(INDArray a, DataType type) {
+            if (a.dataType() == type) {
+                return new Cast(a, false);
+            }
+            try (var ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                return new Cast(a.castTo(type), true);
+            }
+        }
+
+        @Override
+        public void close() {
+            if (copied) {
+                value.close();
+            }
+        }
     }
 
     /**
@@ -65,9 +108,9 @@ public final class F {
         INDArray x2 = as2d(x.value, c);
         INDArray mean = t.own(x2.mean(1));
         INDArray rstd = t.own(Transforms.pow(x2.var(false, 1).addi(eps), -0.5, false));
-        INDArray y2 = t.own(normalized(x2, mean, rstd)).muliRowVector(gain.value);
+        INDArray y2 = t.own(normalized(x2, mean, rstd)).muliRowVector(inType(gain.value, x2.dataType()));
         if (bias != null) {
-            y2.addiRowVector(bias.value);
+            y2.addiRowVector(inType(bias.value, x2.dataType()));
         }
         Var[] r = new Var[1];
         r[0] = t.result(y2.reshape(x.shape()), () -> {
@@ -80,7 +123,7 @@ public final class F {
                 addColumnSums(dy2, Tape.gradBuffer(bias));
             }
             if (x.requiresGrad) {
-                INDArray dxhat = dy2.mulRowVector(gain.value);
+                INDArray dxhat = dy2.mulRowVector(inType(gain.value, dy2.dataType()));
                 INDArray a = dxhat.mean(1);
                 INDArray bb = dxhat.mul(xhat).mean(1);
                 dxhat.subiColumnVector(a).subi(xhat.muliColumnVector(bb)).muliColumnVector(rstd);
@@ -243,6 +286,9 @@ public final class F {
                     + idx.minNumber() + ".." + idx.maxNumber());
         }
         INDArray y = Nd4j.exec(new org.nd4j.linalg.api.ops.impl.shape.Gather(table.value, idx, 0))[0];
+        if (table.value.dataType() == DataType.BFLOAT16 || table.value.dataType() == DataType.HALF) {
+            y = y.castTo(DataType.FLOAT); // a frozen table kept in 16 bits: only the rows are cast
+        }
         Var[] r = new Var[1];
         r[0] = t.result(y.reshape('c', withLast(append(rows.shape(), 1), c)), () -> {
             if (table.requiresGrad) {
@@ -468,7 +514,8 @@ public final class F {
             throw new IllegalArgumentException("rotary: angles " + Arrays.toString(cos.shape()) + " do not fit "
                     + Arrays.toString(x.shape()) + " with " + heads + " heads");
         }
-        INDArray cos4 = cos.reshape(b, n, 1, rot), sin4 = sin.reshape(b, n, 1, rot);
+        INDArray cos4 = inType(cos, x.value.dataType()).reshape(b, n, 1, rot);
+        INDArray sin4 = inType(sin, x.value.dataType()).reshape(b, n, 1, rot);
         java.util.function.UnaryOperator<INDArray> turn = halves ? F::rotateHalves : F::rotateHalf;
         INDArray y = t.own(rotateHeads(x.value, heads, rot, xr -> xr.mul(cos4).addi(turn.apply(xr).muli(sin4))));
         Var[] r = new Var[1];

@@ -49,11 +49,11 @@ public final class FrozenWeights {
     }
 
     /** Fresh values, initialized as the model declares (RNG seeded by the caller, as for trainable parameters). */
-    static Map<String, INDArray> initialize(List<ParamSpec> specs) {
+    static Map<String, INDArray> initialize(List<ParamSpec> specs, DataType type) {
         if (specs.isEmpty()) {
             return Map.of();
         }
-        ParamStore store = ParamStore.allocate(specs, false);
+        ParamStore store = ParamStore.allocate(specs, false, type);
         return store.values();
     }
 

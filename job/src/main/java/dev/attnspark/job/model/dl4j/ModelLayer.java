@@ -166,7 +166,7 @@ public class ModelLayer extends Layer {
         layer.setParamTable(table);
         layer.setConf(conf);
         if (initializeParams && frozenLocation == null) {
-            layer.setFrozen(FrozenWeights.initialize(frozenParameters()));
+            layer.setFrozen(FrozenWeights.initialize(frozenParameters(), networkDataType));
         }
         return layer;
     }

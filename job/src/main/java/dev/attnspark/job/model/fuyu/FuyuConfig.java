@@ -3,23 +3,50 @@ package dev.attnspark.job.model.fuyu;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import dev.attnspark.job.model.core.LoraConfig;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * The {@code model:} section of a Fuyu run: Hugging Face's {@code FuyuConfig}, with its decoder's settings (those of
  * {@code text_config}, a {@code PersimmonConfig}) flattened in, under their upstream names and with upstream's
  * defaults, which are {@code adept/fuyu-8b}'s. {@code config_overrides} ({@code "hidden_size=256,num_hidden_layers=4"},
- * as run_clm's {@code --config_overrides}) changes them for a model created on the fly.
+ * as run_clm's {@code --config_overrides}) changes them for a model created on the fly; {@code name_or_path} takes
+ * them from a checkpoint's {@code config.json} instead. The first keys are the job's, not Hugging Face's: where the
+ * weights come from, and what is trained ({@code lora}, {@code trainable}).
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public class FuyuConfig {
+    /** The keys below that are not upstream settings ({@code config_overrides} cannot set them). */
+    private static final Set<String> JOB_KEYS = Set.of("config_overrides", "name_or_path", "low_cpu_mem_usage",
+            "lora", "trainable");
+
     /** Comma-separated {@code key=value} pairs over the settings below; applied by {@link #validate}. */
     public String configOverrides;
+    /**
+     * A local folder as a Hub download leaves it ({@code config.json}, {@code model.safetensors} or its shards and
+     * index, {@code tokenizer.json}): the architecture, the starting weights and the default tokenizer.
+     */
+    public String nameOrPath;
+    /**
+     * With {@code name_or_path} and a frozen base: the frozen weights are read once, memory-mapped, straight from the
+     * checkpoint's files into one array per JVM in the checkpoint's own type (BF16 stays BF16), never initialized
+     * first nor copied into the run; otherwise they are initialized in float32 and overwritten.
+     */
+    public boolean lowCpuMemUsage = false;
+    /** LoRA adapters on the targeted linear layers; with them only adapters and {@code trainable} are trained. */
+    public LoraConfig lora = defaultLora();
+    /**
+     * Parameters trained besides the adapters, by name or module name ({@code vision_embed_tokens}, {@code lm_head},
+     * {@code model.language_model.layers.35}: whole dotted parts of a parameter name, from its start or after a dot).
+     * With no adapters and a non-empty list, only these are trained.
+     */
+    public List<String> trainable = new ArrayList<>();
 
     public int vocabSize = 262144;
     public int hiddenSize = 4096;
@@ -51,6 +78,31 @@ public class FuyuConfig {
     /** Must be false: Fuyu's {@code lm_head} is its own matrix. */
     public boolean tieWordEmbeddings = false;
 
+    /** PEFT's defaults, with the attention projections (fused q/k/v and the output) as targets. */
+    private static LoraConfig defaultLora() {
+        LoraConfig l = new LoraConfig();
+        l.r = 0;
+        l.alpha = 8;
+        l.targetModules = new ArrayList<>(List.of("query_key_value", "dense"));
+        return l;
+    }
+
+    /** Whether only part of the model is trained (adapters, or a {@code trainable} list). */
+    public boolean partlyFrozen() {
+        return lora.enabled() || !trainable.isEmpty();
+    }
+
+    /** Whether a parameter is trained: every one of a fully trained model, else adapters and {@code trainable}. */
+    public boolean trains(String param) {
+        return !partlyFrozen() || LoraConfig.isAdapter(param)
+                || trainable.stream().anyMatch(t -> names(param, t));
+    }
+
+    /** Whether {@code name} is whole dotted parts of {@code param} ({@code lm_head} of {@code lm_head.weight}). */
+    static boolean names(String param, String name) {
+        return ("." + param + ".").contains("." + name + ".");
+    }
+
     /** Channels per attention head. */
     public int headDim() {
         return hiddenSize / numAttentionHeads;
@@ -68,9 +120,16 @@ public class FuyuConfig {
 
     /** Applies {@code config_overrides} and checks the result; messages name keys under {@code keyPrefix}. */
     public FuyuConfig validate(String keyPrefix) {
-        if (configOverrides != null && !configOverrides.isBlank()) {
+        boolean overrides = configOverrides != null && !configOverrides.isBlank();
+        require(!(overrides && nameOrPath != null), keyPrefix + "config_overrides can't be used with " + keyPrefix
+                + "name_or_path: the architecture is the checkpoint's config.json (as run_clm refuses "
+                + "--config_overrides with --model_name_or_path); drop one of them");
+        if (overrides) {
             applyOverrides(configOverrides, keyPrefix);
         }
+        require(lora != null, keyPrefix + "lora must be a section (r, alpha, dropout, target_modules)");
+        lora.validate(keyPrefix + "lora.");
+        require(trainable != null, keyPrefix + "trainable must be a list of parameter names");
         require(hiddenAct.equals("relu2"), keyPrefix + "hidden_act must be relu2 (Fuyu's squared ReLU), not "
                 + hiddenAct);
         require(!tieWordEmbeddings, keyPrefix + "tie_word_embeddings must be false: Fuyu's lm_head is not tied");
@@ -148,11 +207,25 @@ public class FuyuConfig {
         return new ArrayList<>(settings().keySet());
     }
 
-    /** Every public setting of this class but {@code config_overrides} itself, by upstream name, in field order. */
+    /**
+     * Takes every upstream setting from {@code other} (a checkpoint's {@code config.json}), keeping this
+     * configuration's job keys.
+     */
+    public void takeSettings(FuyuConfig other) {
+        try {
+            for (Field f : settings().values()) {
+                f.set(this, f.get(other));
+            }
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Every public setting of this class but the job's keys, by upstream name, in field order. */
     private static java.util.Map<String, Field> settings() {
         java.util.Map<String, Field> out = new java.util.LinkedHashMap<>();
         for (Field f : FuyuConfig.class.getFields()) {
-            if (!Modifier.isStatic(f.getModifiers()) && !f.getName().equals("configOverrides")) {
+            if (!Modifier.isStatic(f.getModifiers()) && !JOB_KEYS.contains(snake(f.getName()))) {
                 out.put(snake(f.getName()), f);
             }
         }

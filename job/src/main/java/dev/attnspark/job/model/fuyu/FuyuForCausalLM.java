@@ -54,7 +54,7 @@ public final class FuyuForCausalLM implements Model {
 
     public FuyuForCausalLM(FuyuConfig c) {
         this.config = c;
-        ParamScope root = ParamScope.root();
+        ParamScope root = ParamScope.root(c.lora);
         ParamScope model = root.child("model");
         ParamScope lm = model.child("language_model");
         this.embedTokens = lm.child("embed_tokens").declare("weight", new Init.Normal(c.initializerRange),
@@ -109,7 +109,7 @@ public final class FuyuForCausalLM implements Model {
                 throw new IllegalArgumentException("image_patches must be [" + b + ", patches, "
                         + config.patchValues() + "], got " + Arrays.toString(patches.shape()));
             }
-            Var embedded = visionEmbedTokens.forward(t, t.constant(patches.castTo(DataType.FLOAT)));
+            Var embedded = visionEmbedTokens.forward(t, t.constant(patches.castTo(x.value().dataType())));
             x = F.replaceRows(x, imageTokenPositions(ids), embedded);
         }
         INDArray keyPad = keyPadding(batch);

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.attnspark.job.model.Batch;
 import dev.attnspark.job.model.Model;
 import dev.attnspark.job.model.ModelType;
+import dev.attnspark.job.model.ParamSpec;
+import dev.attnspark.job.model.core.LoraConfig;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -36,7 +38,22 @@ public final class FuyuType implements ModelType<FuyuConfig> {
 
     @Override
     public FuyuConfig validate(FuyuConfig config, String keyPrefix) {
-        return config.validate(keyPrefix);
+        config.validate(keyPrefix);
+        if (config.partlyFrozen()) {
+            List<String> params = create(config).parameters().stream().map(ParamSpec::name).toList();
+            if (config.lora.enabled() && params.stream().noneMatch(LoraConfig::isAdapter)) {
+                throw new IllegalArgumentException(keyPrefix + "lora.target_modules " + config.lora.targetModules
+                        + " names no linear layer of the model (Fuyu's are query_key_value, dense, dense_h_to_4h, "
+                        + "dense_4h_to_h, vision_embed_tokens)");
+            }
+            for (String t : config.trainable) {
+                if (params.stream().noneMatch(p -> FuyuConfig.names(p, t))) {
+                    throw new IllegalArgumentException(keyPrefix + "trainable: '" + t + "' names no parameter (names "
+                            + "are whole dotted parts, e.g. lm_head, vision_embed_tokens, model.language_model.layers.0)");
+                }
+            }
+        }
+        return config;
     }
 
     @Override
@@ -119,9 +136,13 @@ public final class FuyuType implements ModelType<FuyuConfig> {
         return new Batch(arrays);
     }
 
+    /** With adapters or a {@code trainable} list: every parameter not trained, by full name. */
     @Override
     public List<String> frozenPrefixes(FuyuConfig config) {
-        return List.of();
+        if (!config.partlyFrozen()) {
+            return List.of();
+        }
+        return create(config).parameters().stream().map(ParamSpec::name).filter(n -> !config.trains(n)).toList();
     }
 
     /** As Hugging Face's Trainer: no weight decay on biases and LayerNorm weights. */
