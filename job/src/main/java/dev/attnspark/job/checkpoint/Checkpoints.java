@@ -68,28 +68,32 @@ public final class Checkpoints {
      * @param trainers        batches per optimizer step when it was written (0: not recorded)
      * @param valid           the validation metrics just before it, if it follows a validation (else null)
      * @param earlyStopping   the early-stopping monitor's best value and validations without improvement (or null)
-     * @param frozenSha256    the SHA-256 of {@code frozen.safetensors} (null: nothing is frozen)
+     * @param frozenSha256    the SHA-256 of {@code frozen.safetensors}, or with {@code frozenBase} the digest of that
+     *                        checkpoint's headers (null: nothing is frozen)
      * @param streams         with {@code data.streaming}, each stream's read position ({@code shard:offset}) in the
      *                        epoch; else null
+     * @param frozenBase      the upstream checkpoint the frozen values are read from in place (then the checkpoint has
+     *                        no {@code frozen.safetensors}: a LoRA checkpoint holds the adapters, not the base)
      */
     public record State(int epoch, long batchInEpoch, long step, String modelSha256, String created, int trainers,
                         Map<String, Double> valid, EarlyStoppingState earlyStopping, String frozenSha256,
-                        List<String> streams) {
+                        List<String> streams, String frozenBase) {
         /** A state to save; the files' checksums and the time are filled in when it is written. */
         public static State at(int epoch, long batchInEpoch, long step, int trainers, Map<String, Double> valid,
                                EarlyStoppingState earlyStopping) {
-            return new State(epoch, batchInEpoch, step, null, null, trainers, valid, earlyStopping, null, null);
+            return new State(epoch, batchInEpoch, step, null, null, trainers, valid, earlyStopping, null, null, null);
         }
 
         /** This state with the streams' read positions. */
         public State withStreams(List<String> positions) {
             return new State(epoch, batchInEpoch, step, modelSha256, created, trainers, valid, earlyStopping,
-                    frozenSha256, positions == null ? null : List.copyOf(positions));
+                    frozenSha256, positions == null ? null : List.copyOf(positions), frozenBase);
         }
 
-        State written(String sha256, String frozenSha256, String created) {
-            return new State(epoch, batchInEpoch, step, sha256, created, trainers, valid, earlyStopping, frozenSha256,
-                    streams);
+        State written(String sha256, FrozenWeights.Source frozen, String created) {
+            return new State(epoch, batchInEpoch, step, sha256, created, trainers, valid, earlyStopping,
+                    frozen == null ? null : frozen.sha256(), streams, frozen != null && frozen.base()
+                    ? frozen.location() : null);
         }
     }
 
@@ -124,10 +128,12 @@ public final class Checkpoints {
             try (OutputStream out = new DigestOutputStream(fs.create(new Path(tmp, "model.zip"), false), sha)) {
                 ModelSerializer.writeModel(net, out, true);
             }
+            FrozenWeights.Source base = Graphs.modelLayer(net).frozenWeights();
             Map<String, INDArray> frozen = Graphs.frozenParameters(net);
-            String frozenSha = frozen.isEmpty() ? null
-                    : FrozenWeightsFiles.write(frozen, fs, new Path(tmp, FrozenWeightsFiles.NAME));
-            State state = at.written(HexFormat.of().formatHex(sha.digest()), frozenSha, Instant.now().toString());
+            FrozenWeights.Source frozenSource = base != null && base.base() ? base : frozen.isEmpty() ? null
+                    : new FrozenWeights.Source(FrozenWeightsFiles.NAME,
+                            FrozenWeightsFiles.write(frozen, fs, new Path(tmp, FrozenWeightsFiles.NAME)));
+            State state = at.written(HexFormat.of().formatHex(sha.digest()), frozenSource, Instant.now().toString());
             write(fs, new Path(tmp, "config.yaml"), configYaml);
             write(fs, new Path(tmp, "state.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state));
             if (fs.exists(target)) {
@@ -230,7 +236,14 @@ public final class Checkpoints {
                     }
                     throw e;
                 }
-                if (state.frozenSha256() != null) {
+                if (state.frozenBase() != null) {
+                    FrozenWeights.Source base = FrozenWeightsFiles.base(state.frozenBase(), conf);
+                    if (!base.sha256().equals(state.frozenSha256())) {
+                        throw new IllegalArgumentException(path + ": its frozen base " + state.frozenBase() + " is not "
+                                + "the one it was trained on (its files' names, sizes or headers changed)");
+                    }
+                    Graphs.useFrozen(net, base, null);
+                } else if (state.frozenSha256() != null) {
                     Path frozen = fs.makeQualified(new Path(path, FrozenWeightsFiles.NAME));
                     String frozenSha = FrozenWeightsFiles.sha256(fs, frozen);
                     if (!frozenSha.equals(state.frozenSha256())) {

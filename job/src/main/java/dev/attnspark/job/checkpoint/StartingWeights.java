@@ -2,6 +2,7 @@ package dev.attnspark.job.checkpoint;
 
 import dev.attnspark.job.model.Model;
 import dev.attnspark.job.model.ModelType;
+import dev.attnspark.job.model.dl4j.FrozenWeights;
 import dev.attnspark.job.model.dl4j.Graphs;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -27,8 +28,12 @@ public final class StartingWeights {
     public static <C> List<String> load(ComputationGraph net, ModelType<C> type, C config, Configuration conf) {
         List<String> lines = new ArrayList<>();
         Model model = Graphs.modelLayer(net).model();
-        Map<String, org.nd4j.linalg.api.ndarray.INDArray> views = Graphs.parameters(net);
+        Map<String, org.nd4j.linalg.api.ndarray.INDArray> all = Graphs.parameters(net);
+        FrozenWeights.Source base = Graphs.modelLayer(net).frozenWeights();
         for (ModelType.Start s : type.startingWeights(config)) {
+            // a frozen base read in place from these files already holds the frozen part
+            Map<String, org.nd4j.linalg.api.ndarray.INDArray> views = base != null && base.base()
+                    && base.location().equals(qualified(s.path(), conf)) ? trainable(net, all) : all;
             UpstreamWeights.Report r;
             String what;
             if (isJobCheckpoint(s.path(), conf)) {
@@ -53,6 +58,26 @@ public final class StartingWeights {
                     s.prefix().isEmpty() ? "" : " under " + s.prefix(), what));
         }
         return lines;
+    }
+
+    private static Map<String, org.nd4j.linalg.api.ndarray.INDArray> trainable(
+            ComputationGraph net, Map<String, org.nd4j.linalg.api.ndarray.INDArray> all) {
+        Map<String, org.nd4j.linalg.api.ndarray.INDArray> out = new java.util.LinkedHashMap<>();
+        all.forEach((k, v) -> {
+            if (!Graphs.modelLayer(net).isFrozen(k)) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+
+    private static String qualified(String path, Configuration conf) {
+        try {
+            Path p = new Path(path);
+            return p.getFileSystem(conf).makeQualified(p).toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
+        }
     }
 
     /** A folder with {@code state.json} (a checkpoint) or {@code checkpoints/} (a run). */

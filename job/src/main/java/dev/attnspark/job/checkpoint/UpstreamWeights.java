@@ -136,6 +136,11 @@ public final class UpstreamWeights {
         return new Report(loaded, checked);
     }
 
+    /** Our name of a checkpoint's tensor {@code key} (through {@code renames} and the wrappers), if in {@code names}. */
+    public static String resolveName(String key, Map<String, String> renames, Set<String> names) {
+        return resolve(renamed(key, renames), names, Set.of());
+    }
+
     /** A checkpoint name without the export wrapper it may have. */
     private static String unwrapped(String key) {
         for (String p : PREFIXES) {

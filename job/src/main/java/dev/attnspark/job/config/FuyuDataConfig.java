@@ -57,9 +57,6 @@ public class FuyuDataConfig extends DataConfig {
         if (blockSize < 2) {
             throw new ConfigException("data.block_size must be >= 2, got " + blockSize);
         }
-        if (tokenizer == null || tokenizer.isBlank()) {
-            throw new ConfigException("data.tokenizer is not set (the checkpoint's tokenizer.json)");
-        }
         try {
             ImageCaptions.BadImagePolicy.of(badImagePolicy);
         } catch (IllegalArgumentException e) {

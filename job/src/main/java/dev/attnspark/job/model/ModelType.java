@@ -89,6 +89,15 @@ public interface ModelType<C> {
      */
     record Start(String key, String path, String prefix) {}
 
+    /**
+     * An upstream checkpoint (one of the {@link #startingWeights}) whose files the frozen parameters are read from in
+     * place, by every JVM, instead of being initialized, copied into the network and published with the run; null
+     * when the frozen values are the network's own.
+     */
+    default String frozenBase(C config) {
+        return null;
+    }
+
     /** Parameter-name prefixes that are not trained, as the configuration's {@code freeze} keys say. */
     List<String> frozenPrefixes(C config);
 

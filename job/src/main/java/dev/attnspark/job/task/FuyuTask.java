@@ -49,14 +49,38 @@ public final class FuyuTask implements Task<FuyuSequence> {
     }
 
     /**
-     * {@code model.image_token_id} follows the tokenizer's {@code |SPEAKER|}, as FuyuProcessor looks it up; a
-     * tokenizer not on this machine leaves it as configured (checked when the data is read).
+     * With {@code model.name_or_path}, the architecture is its {@code config.json}'s and {@code data.tokenizer}
+     * defaults to its {@code tokenizer.json}. {@code model.image_token_id} follows the tokenizer's {@code |SPEAKER|},
+     * as FuyuProcessor looks it up; a tokenizer not on this machine leaves it as configured (checked when the data is
+     * read).
      */
     @Override
     public void link(Object modelConfig, DataConfig data) {
         FuyuConfig m = (FuyuConfig) modelConfig;
+        FuyuDataConfig d = (FuyuDataConfig) data;
+        if (m.nameOrPath != null) {
+            java.io.File config = new java.io.File(m.nameOrPath, "config.json");
+            if (!config.isFile()) {
+                throw new ConfigException("model.name_or_path " + m.nameOrPath + ": no config.json there (expected a "
+                        + "local folder as a Hub download leaves it: config.json, model.safetensors or its shards and "
+                        + "index, tokenizer.json)");
+            }
+            if (m.configOverrides == null || m.configOverrides.isBlank()) {
+                try {
+                    m.takeSettings(dev.attnspark.job.model.registry.ModelTypes.readConfig(FuyuType.INSTANCE, config));
+                } catch (java.io.IOException e) {
+                    throw new ConfigException(config + ": " + e.getMessage(), e);
+                }
+            }
+            if (d.tokenizer == null) {
+                d.tokenizer = new java.io.File(m.nameOrPath, "tokenizer.json").getPath();
+            }
+        }
+        if (d.tokenizer == null || d.tokenizer.isBlank()) {
+            throw new ConfigException("data.tokenizer is not set (a tokenizer.json, or model.name_or_path holding one)");
+        }
         try {
-            m.imageTokenId = ((FuyuDataConfig) data).textTokenizer(new org.apache.hadoop.conf.Configuration())
+            m.imageTokenId = d.textTokenizer(new org.apache.hadoop.conf.Configuration())
                     .tokenIds(FuyuExamples.IMAGE_TOKEN)[0];
         } catch (ConfigException | DatasetException | IllegalArgumentException e) {
             // not here: checked when the data is read

@@ -8,7 +8,6 @@ import dev.attnspark.job.config.HadoopConf;
 import dev.attnspark.job.config.JobConfig;
 import dev.attnspark.job.config.MetricNames;
 import dev.attnspark.job.config.TrainerConfig;
-import dev.attnspark.job.model.dl4j.Graphs;
 import dev.attnspark.job.checkpoint.StartingWeights;
 import dev.attnspark.job.model.ModelType;
 import dev.attnspark.job.model.dl4j.Graphs;
@@ -292,10 +291,21 @@ public final class Trainer {
 
         /** A new model, started from {@code model.params} / {@code model.encoder.params} if given. */
         private ComputationGraph freshNetwork(Configuration hadoop) {
-            ComputationGraph net = new ComputationGraph(Optimizers.graph(task, cfg, plan.trainerLr()));
+            org.deeplearning4j.nn.conf.ComputationGraphConfiguration conf = Optimizers.graph(task, cfg,
+                    plan.trainerLr());
+            String base = frozenBase(task.modelType());
+            if (base != null) {
+                // read in place by every JVM, so never initialized, copied or published
+                Graphs.modelLayer(conf).frozenWeights(FrozenWeightsFiles.base(base, hadoop));
+            }
+            ComputationGraph net = new ComputationGraph(conf);
             net.init();
             startFrom(net, task.modelType(), hadoop);
             return net;
+        }
+
+        private <C> String frozenBase(ModelType<C> type) {
+            return type.frozenBase(type.configClass().cast(cfg.model()));
         }
 
         private <C> void startFrom(ComputationGraph net, ModelType<C> type, Configuration hadoop) {

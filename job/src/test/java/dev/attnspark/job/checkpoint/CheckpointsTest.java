@@ -33,7 +33,7 @@ class CheckpointsTest {
                 new Checkpoints.Retention(2, null, "min"));
         Checkpoints.Loaded l = c.latest().orElseThrow();
         assertEquals(new Checkpoints.State(3, 17, 123, l.state().modelSha256(), l.state().created(), 4,
-                java.util.Map.of("loss", 0.5), es, null, null), l.state());
+                java.util.Map.of("loss", 0.5), es, null, null, null), l.state());
         assertEquals(net.params(), l.network().params());
         assertEquals(net.getUpdater().getStateViewArray(), l.network().getUpdater().getStateViewArray());
         assertEquals("task: x\n", l.configYaml());

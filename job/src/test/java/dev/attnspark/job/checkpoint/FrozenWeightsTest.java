@@ -98,7 +98,8 @@ class FrozenWeightsTest {
         assertThat(worker.outputSingle(x)).isEqualTo(net.outputSingle(x));
 
         // read back from the file, as an executor of another JVM does
-        Map<String, INDArray> read = new FrozenWeightsFiles().read(source);
+        Map<String, INDArray> read = new FrozenWeightsFiles().read(source, Graphs.frozenParameters(net).keySet(),
+                Map.of());
         assertThat(read).isEqualTo(Graphs.frozenParameters(net));
 
         Checkpoints c = new Checkpoints(new RunDir(tmp.resolve("run").toString(), CONF));
@@ -125,7 +126,8 @@ class FrozenWeightsTest {
         assertThatThrownBy(() -> Checkpoints.load(saved, CONF)).hasMessageContaining(FrozenWeightsFiles.NAME)
                 .hasMessageContaining("is damaged");
         assertThatThrownBy(() -> new FrozenWeightsFiles().read(new FrozenWeights.Source(
-                fs.makeQualified(file).toString(), "00" + "ab".repeat(31))))
+                fs.makeQualified(file).toString(), "00" + "ab".repeat(31)), Graphs.frozenParameters(net).keySet(),
+                Map.of()))
                 .hasMessageContaining("differs from the one recorded");
     }
 }

@@ -39,13 +39,26 @@ public final class FrozenWeights {
 
     private FrozenWeights() {}
 
-    /** Where published frozen values are: a file location and the SHA-256 of its content. */
-    public record Source(String location, String sha256) {}
+    /**
+     * Where frozen values are: a file this job wrote and the SHA-256 of its content, or ({@code base}) an upstream
+     * checkpoint read in place (a safetensors file, index or folder) and the SHA-256 of its files' names, sizes and
+     * headers (hashing every byte of a base of many gigabytes on every executor would cost minutes).
+     */
+    public record Source(String location, String sha256, boolean base) {
+        public Source(String location, String sha256) {
+            this(location, sha256, false);
+        }
+    }
 
     /** Reads published frozen values; implemented where file systems are known. */
     public interface Reader {
-        /** The tensors of the file at {@code source}, checked against its hash, as new arrays. */
-        Map<String, INDArray> read(Source source) throws IOException;
+        /**
+         * The tensors {@code names} of the file or checkpoint at {@code source}, checked against its digest, as new
+         * arrays (16-bit floats stay 16-bit); checkpoint names are read through {@code renames} (upstream prefix to
+         * ours) and the wrappers upstream tools add.
+         */
+        Map<String, INDArray> read(Source source, java.util.Set<String> names, Map<String, String> renames)
+                throws IOException;
     }
 
     /** Fresh values, initialized as the model declares (RNG seeded by the caller, as for trainable parameters). */
@@ -62,14 +75,22 @@ public final class FrozenWeights {
         BY_SHA.put(source.sha256(), values);
     }
 
-    /** The values published at {@code source}: the JVM's shared copy, read once; checked against {@code specs}. */
-    static Map<String, INDArray> get(Source source, List<ParamSpec> specs) {
+    /**
+     * The values published at {@code source}: the JVM's shared copy, read once; checked against {@code specs}.
+     *
+     * @param renames the model type's checkpoint renames (for a base read in place)
+     */
+    static Map<String, INDArray> get(Source source, List<ParamSpec> specs, Map<String, String> renames) {
         Map<String, INDArray> values;
+        java.util.Set<String> names = new java.util.LinkedHashSet<>();
+        specs.forEach(s -> names.add(s.name()));
+        // a base read in place is shared by the runs that freeze the same parameters of it
+        String key = source.base() ? source.sha256() + "/" + names.hashCode() : source.sha256();
         synchronized (FrozenWeights.class) {
-            values = BY_SHA.get(source.sha256());
+            values = BY_SHA.get(key);
             if (values == null) {
-                values = read(source);
-                BY_SHA.put(source.sha256(), values);
+                values = read(source, names, renames);
+                BY_SHA.put(key, values);
             }
         }
         for (ParamSpec s : specs) {
@@ -83,14 +104,11 @@ public final class FrozenWeights {
         return values;
     }
 
-    private static Map<String, INDArray> read(Source source) {
+    private static Map<String, INDArray> read(Source source, java.util.Set<String> names, Map<String, String> renames) {
         Reader reader = ServiceLoader.load(Reader.class, FrozenWeights.class.getClassLoader()).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no " + Reader.class.getName() + " on the class path"));
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            Map<String, INDArray> read = reader.read(source);
-            Map<String, INDArray> out = new LinkedHashMap<>();
-            read.forEach((k, v) -> out.put(k, v.dataType() == DataType.FLOAT ? v : v.castTo(DataType.FLOAT)));
-            return out;
+            return reader.read(source, names, renames);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read frozen weights " + source.location() + ": " + e.getMessage(), e);
         }

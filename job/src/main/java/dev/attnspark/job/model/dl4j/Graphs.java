@@ -39,6 +39,11 @@ public final class Graphs {
                 .build();
     }
 
+    /** The model layer of a configuration built by {@link #of}, before any network is made from it. */
+    public static ModelLayer modelLayer(ComputationGraphConfiguration conf) {
+        return (ModelLayer) ((ModelVertex) conf.getVertices().get(MODEL)).getLayerConf().getLayer();
+    }
+
     /** The model layer of a network built by {@link #of}. */
     public static ModelLayer modelLayer(ComputationGraph net) {
         return (ModelLayer) net.getOutputLayer(0).conf().getLayer();

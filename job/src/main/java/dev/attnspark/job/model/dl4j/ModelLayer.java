@@ -48,6 +48,8 @@ public class ModelLayer extends Layer {
     /** Where the frozen values are published, and their hash (plain strings: Kryo serializes this too). */
     private String frozenLocation;
     private String frozenSha256;
+    /** Whether the frozen values are read in place from an upstream checkpoint (see {@link FrozenWeights.Source}). */
+    private boolean frozenBase;
     private transient Model model;
 
     /** For JSON. */
@@ -138,13 +140,14 @@ public class ModelLayer extends Layer {
 
     /** Where instances of this layer read the frozen values (null: not published yet). */
     public FrozenWeights.Source frozenWeights() {
-        return frozenLocation == null ? null : new FrozenWeights.Source(frozenLocation, frozenSha256);
+        return frozenLocation == null ? null : new FrozenWeights.Source(frozenLocation, frozenSha256, frozenBase);
     }
 
     /** Makes layers instantiated from this configuration (e.g. on executors) read the frozen values from there. */
     public void frozenWeights(FrozenWeights.Source source) {
         this.frozenLocation = source == null ? null : source.location();
         this.frozenSha256 = source == null ? null : source.sha256();
+        this.frozenBase = source != null && source.base();
     }
 
     /** Whether a parameter (upstream name or DL4J key) is frozen. */

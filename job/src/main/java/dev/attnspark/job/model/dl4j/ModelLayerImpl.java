@@ -8,6 +8,7 @@ import dev.attnspark.job.model.ParamSpec;
 import dev.attnspark.job.model.ParamStore;
 import dev.attnspark.job.model.Seeds;
 import dev.attnspark.job.model.autograd.Tape;
+import dev.attnspark.job.model.registry.ModelTypes;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.layers.IOutputLayer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -112,7 +113,7 @@ public final class ModelLayerImpl extends AbstractLayer<ModelLayer> implements I
                         + " frozen parameters and no values for them: the network was neither initialized nor given "
                         + "published frozen weights");
             } else {
-                frozen = FrozenWeights.get(source, specs);
+                frozen = FrozenWeights.get(source, specs, ModelTypes.get(layerConf().modelType()).renames());
             }
         }
         return frozen;

@@ -136,6 +136,18 @@ public final class FuyuType implements ModelType<FuyuConfig> {
         return new Batch(arrays);
     }
 
+    /** {@code model.name_or_path}, a Hub download. */
+    @Override
+    public List<Start> startingWeights(FuyuConfig config) {
+        return config.nameOrPath == null ? List.of() : List.of(new Start("model.name_or_path", config.nameOrPath, ""));
+    }
+
+    /** With {@code low_cpu_mem_usage} and a frozen part, {@code name_or_path}'s files hold it. */
+    @Override
+    public String frozenBase(FuyuConfig config) {
+        return config.lowCpuMemUsage && config.nameOrPath != null && config.partlyFrozen() ? config.nameOrPath : null;
+    }
+
     /** With adapters or a {@code trainable} list: every parameter not trained, by full name. */
     @Override
     public List<String> frozenPrefixes(FuyuConfig config) {
