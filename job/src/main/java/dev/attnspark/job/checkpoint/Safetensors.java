@@ -22,13 +22,19 @@ import java.util.Map;
 /**
  * The Hugging Face safetensors format: an 8-byte little-endian header length, a JSON header
  * ({@code {"name": {"dtype", "shape", "data_offsets": [begin, end]}}}), then raw little-endian row-major tensor
- * bytes. F32, F16, BF16, F64, I64, I32 and BOOL are read; F32 is written.
+ * bytes. F32, F16, BF16, F64, I64, I32 and BOOL are read; BF16 arrays are written as BF16, all others as F32.
  */
 public final class Safetensors {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long MAX_HEADER = 100L << 20;
 
     private Safetensors() {}
+
+    /** The BF16 bits of a float, rounded to nearest even as torch's {@code .bfloat16()} (exact for BF16 values). */
+    public static short bfloat16(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        return (short) ((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16);
+    }
 
     /** Reads every tensor of a local file. Floats come back as FLOAT arrays. */
     public static Map<String, INDArray> read(java.nio.file.Path file) throws IOException {
@@ -142,12 +148,13 @@ public final class Safetensors {
         long offset = 0;
         for (Map.Entry<String, INDArray> e : tensors.entrySet()) {
             ObjectNode t = header.putObject(e.getKey());
-            t.put("dtype", "F32");
+            boolean bf16 = e.getValue().dataType() == DataType.BFLOAT16;
+            t.put("dtype", bf16 ? "BF16" : "F32");
             var shape = t.putArray("shape");
             for (long d : e.getValue().shape()) {
                 shape.add(d);
             }
-            long bytes = 4 * e.getValue().length();
+            long bytes = (bf16 ? 2 : 4) * e.getValue().length();
             t.putArray("data_offsets").add(offset).add(offset + bytes);
             offset += bytes;
         }
@@ -163,6 +170,14 @@ public final class Safetensors {
         out.write(headerBytes);
         for (INDArray a : tensors.values()) {
             float[] v = a.castTo(DataType.FLOAT).dup('c').data().asFloat();
+            if (a.dataType() == DataType.BFLOAT16) {
+                ByteBuffer b = ByteBuffer.allocate(2 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+                for (float f : v) {
+                    b.putShort(bfloat16(f));
+                }
+                out.write(b.array());
+                continue;
+            }
             ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
             b.asFloatBuffer().put(v);
             out.write(b.array());

@@ -116,9 +116,7 @@ class FuyuParityTest {
         buf.putLong(json.length).put(json);
         for (INDArray a : tensors.values()) {
             for (float f : a.dup('c').data().asFloat()) {
-                int bits = Float.floatToRawIntBits(f);
-                bits += 0x7FFF + ((bits >>> 16) & 1);
-                buf.putShort((short) (bits >>> 16));
+                buf.putShort(Safetensors.bfloat16(f));
             }
         }
         Files.write(file, buf.array());

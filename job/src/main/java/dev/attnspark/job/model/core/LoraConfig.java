@@ -23,6 +23,7 @@ public class LoraConfig {
     /**
      * Module names, matched as PEFT matches a list: a module is targeted when its name equals one of them or ends
      * with {@code "." + one of them} ({@code dense} matches {@code self_attn.dense}, not {@code mlp.dense_h_to_4h}).
+     * Empty: the model family's default ({@link #withDefaultTargets}).
      */
     public List<String> targetModules = new ArrayList<>();
 
@@ -44,14 +45,18 @@ public class LoraConfig {
         return param.contains(".lora_A.") || param.contains(".lora_B.") || param.startsWith("lora_");
     }
 
+    /** Fills empty {@code target_modules} with a family's default targets. */
+    public LoraConfig withDefaultTargets(List<String> targets) {
+        if (targetModules == null || targetModules.isEmpty()) {
+            targetModules = new ArrayList<>(targets);
+        }
+        return this;
+    }
+
     /** Checks the settings; messages name keys under {@code keyPrefix} ({@code model.lora.}). */
     public LoraConfig validate(String keyPrefix) {
         if (r < 0) {
             throw new IllegalArgumentException(keyPrefix + "r must be >= 0 (0: no adapters), not " + r);
-        }
-        if (enabled() && targetModules.isEmpty()) {
-            throw new IllegalArgumentException(keyPrefix + "target_modules is empty: name the linear layers that get "
-                    + "adapters");
         }
         if (dropout < 0 || dropout >= 1) {
             throw new IllegalArgumentException(keyPrefix + "dropout must be in [0, 1), not " + dropout);

@@ -39,8 +39,11 @@ public class FuyuConfig {
      * first nor copied into the run; otherwise they are initialized in float32 and overwritten.
      */
     public boolean lowCpuMemUsage = false;
-    /** LoRA adapters on the targeted linear layers; with them only adapters and {@code trainable} are trained. */
-    public LoraConfig lora = defaultLora();
+    /**
+     * LoRA adapters on the targeted linear layers (by default the attention projections, {@code query_key_value} and
+     * {@code dense}); with them only adapters and {@code trainable} are trained.
+     */
+    public LoraConfig lora = new LoraConfig();
     /**
      * Parameters trained besides the adapters, by name or module name ({@code vision_embed_tokens}, {@code lm_head},
      * {@code model.language_model.layers.35}: whole dotted parts of a parameter name, from its start or after a dot).
@@ -78,14 +81,8 @@ public class FuyuConfig {
     /** Must be false: Fuyu's {@code lm_head} is its own matrix. */
     public boolean tieWordEmbeddings = false;
 
-    /** PEFT's defaults, with the attention projections (fused q/k/v and the output) as targets. */
-    private static LoraConfig defaultLora() {
-        LoraConfig l = new LoraConfig();
-        l.r = 0;
-        l.alpha = 8;
-        l.targetModules = new ArrayList<>(List.of("query_key_value", "dense"));
-        return l;
-    }
+    /** LoRA's default targets: the attention projections (the fused q/k/v and the output). */
+    public static final List<String> DEFAULT_LORA_TARGETS = List.of("query_key_value", "dense");
 
     /** Whether only part of the model is trained (adapters, or a {@code trainable} list). */
     public boolean partlyFrozen() {
@@ -128,7 +125,7 @@ public class FuyuConfig {
             applyOverrides(configOverrides, keyPrefix);
         }
         require(lora != null, keyPrefix + "lora must be a section (r, alpha, dropout, target_modules)");
-        lora.validate(keyPrefix + "lora.");
+        lora.withDefaultTargets(DEFAULT_LORA_TARGETS).validate(keyPrefix + "lora.");
         require(trainable != null, keyPrefix + "trainable must be a list of parameter names");
         require(hiddenAct.equals("relu2"), keyPrefix + "hidden_act must be relu2 (Fuyu's squared ReLU), not "
                 + hiddenAct);
@@ -290,6 +287,39 @@ public class FuyuConfig {
         c.padTokenId = root.hasNonNull("pad_token_id") ? root.get("pad_token_id").asInt() : null;
         c.tieWordEmbeddings = root.path("tie_word_embeddings").asBoolean(c.tieWordEmbeddings);
         return c;
+    }
+
+    /**
+     * This configuration as Hugging Face writes a {@code FuyuForCausalLM}'s {@code config.json} (transformers 5: the
+     * decoder in {@code text_config}, rotary settings in {@code rope_parameters}), which {@link #fromHuggingFace}
+     * reads back to the same settings.
+     */
+    public com.fasterxml.jackson.databind.node.ObjectNode toHuggingFace() {
+        var json = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
+        var text = json.objectNode();
+        text.put("model_type", "persimmon");
+        text.put("vocab_size", vocabSize).put("hidden_size", hiddenSize).put("intermediate_size", intermediateSize)
+                .put("num_hidden_layers", numHiddenLayers).put("num_attention_heads", numAttentionHeads)
+                .put("hidden_act", hiddenAct).put("max_position_embeddings", maxPositionEmbeddings)
+                .put("initializer_range", initializerRange).put("layer_norm_eps", layerNormEps)
+                .put("qk_layernorm", qkLayernorm).put("hidden_dropout", hiddenDropout)
+                .put("attention_dropout", attentionDropout).put("bos_token_id", bosTokenId)
+                .put("eos_token_id", eosTokenId);
+        text.putObject("rope_parameters").put("rope_type", "default").put("rope_theta", ropeTheta)
+                .put("partial_rotary_factor", partialRotaryFactor);
+        var root = json.objectNode();
+        root.putArray("architectures").add("FuyuForCausalLM");
+        root.put("model_type", "fuyu");
+        root.put("vocab_size", vocabSize).put("hidden_size", hiddenSize).put("image_size", imageSize)
+                .put("patch_size", patchSize).put("num_channels", numChannels).put("image_token_id", imageTokenId)
+                .put("bos_token_id", bosTokenId).put("eos_token_id", eosTokenId)
+                .put("tie_word_embeddings", tieWordEmbeddings);
+        if (padTokenId != null) {
+            root.put("pad_token_id", padTokenId);
+            text.put("pad_token_id", padTokenId);
+        }
+        root.set("text_config", text);
+        return root;
     }
 
     private static int intOf(JsonNode n, String key, int fallback) {
