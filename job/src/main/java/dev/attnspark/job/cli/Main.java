@@ -28,7 +28,7 @@ import java.nio.file.NotDirectoryException;
                 + "train --config FILE --print_config; they are described in docs/configuration.md."},
         subcommands = {TrainCommand.class, EvaluateCommand.class, PrepCommand.class, ReferenceCheckCommand.class,
                 MakeDigitsCommand.class, MakeReviewsCommand.class, MakeWikiTextCommand.class, MakeShapesCommand.class,
-                GenerateCommand.class, BenchmarkCommand.class, PlotCommand.class,
+                GenerateCommand.class, ExportCommand.class, BenchmarkCommand.class, PlotCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 

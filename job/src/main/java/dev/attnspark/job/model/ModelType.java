@@ -41,6 +41,14 @@ public interface ModelType<C> {
     }
 
     /**
+     * A configuration as upstream writes it ({@code config.json} of a Hugging Face checkpoint), for exports; null:
+     * the configuration class itself, as JSON, is the upstream file.
+     */
+    default com.fasterxml.jackson.databind.JsonNode toUpstreamConfig(C config) {
+        return null;
+    }
+
+    /**
      * Parameter-name prefixes upstream checkpoints use where this model's names differ, upstream prefix to ours
      * (the {@code backend_model.} and {@code model.} wrappers of perceiver-io's exports are understood for all).
      */

@@ -5,7 +5,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attnspark.datasets.image.SyntheticShapes;
 import dev.attnspark.job.checkpoint.Checkpoints;
 import dev.attnspark.job.checkpoint.FrozenWeightsFiles;
+import dev.attnspark.job.checkpoint.Export;
 import dev.attnspark.job.checkpoint.Safetensors;
+import dev.attnspark.job.checkpoint.SafetensorsFiles;
+import dev.attnspark.job.checkpoint.UpstreamWeights;
+import dev.attnspark.job.model.Batch;
+import dev.attnspark.job.model.Model;
+import dev.attnspark.job.model.autograd.Tape;
+import dev.attnspark.job.model.core.LoraConfig;
+import dev.attnspark.job.model.registry.ModelTypes;
 import dev.attnspark.job.config.ConfigLoader;
 import dev.attnspark.job.model.ParamSpec;
 import dev.attnspark.job.model.ParamStore;
@@ -63,6 +71,68 @@ class FuyuLoraTrainingTest {
         assertThat(trainable).extracting(ParamSpec::name).allMatch(n -> n.contains(".lora_") || n.startsWith("lm_head"));
         assertThat(Graphs.parameters(trained).get("model.language_model.layers.0.self_attn.dense.lora_B.weight")
                 .amaxNumber().doubleValue()).as("B left zero").isGreaterThan(0);
+
+        // merged into a Hub folder, the model gives the adapted model's logits without adapters
+        FuyuConfig adapted = (FuyuConfig) ModelTypes.get(FuyuType.NAME).configClass().cast(new ObjectMapper()
+                .readValue(Graphs.modelLayer(trained).modelConfigJson(), FuyuConfig.class));
+        adapted = FuyuType.INSTANCE.validate(adapted, "model.");
+        Batch batch = FuyuType.INSTANCE.randomBatch(adapted, 2, 9);
+        INDArray expected = logits(FuyuType.INSTANCE.create(adapted), Graphs.parameters(trained), batch);
+        Path merged = tmp.resolve("merged");
+        Export.merged(trained, merged, DataType.FLOAT, shapes.resolve("tokenizer.json"));
+        assertThat(merged.resolve("tokenizer.json")).exists();
+        FuyuConfig plain = ModelTypes.readConfig(FuyuType.INSTANCE, merged.resolve("config.json").toFile());
+        Model plainModel = FuyuType.INSTANCE.create(FuyuType.INSTANCE.validate(plain, "model."));
+        assertThat(plainModel.parameters()).noneMatch(p -> LoraConfig.isAdapter(p.name()));
+        ParamStore store = ParamStore.allocate(plainModel.parameters(), false);
+        try (SafetensorsFiles files = SafetensorsFiles.open(merged)) {
+            UpstreamWeights.load(files, plainModel, store.values(), merged.toString());
+        }
+        assertThat(relativeError(logits(plainModel, store.values(), batch), expected)).isLessThan(1e-5);
+
+        // PEFT's adapter folder loads back onto the base
+        Path adapters = tmp.resolve("adapters");
+        Export.adapters(trained, adapters, null);
+        Model again = FuyuType.INSTANCE.create(adapted);
+        ParamStore onBase = ParamStore.allocate(again.parameters(), false);
+        Map<String, INDArray> baseViews = new LinkedHashMap<>(onBase.values());
+        Map<String, INDArray> trainedViews = new LinkedHashMap<>();
+        trainable.forEach(p -> trainedViews.put(p.name(), baseViews.remove(p.name())));
+        try (SafetensorsFiles files = SafetensorsFiles.open(run.resolve(FrozenWeightsFiles.NAME))) {
+            UpstreamWeights.load(files, again, baseViews, "base");
+        }
+        try (SafetensorsFiles files = SafetensorsFiles.open(adapters.resolve("adapter_model.safetensors"))) {
+            UpstreamWeights.load(files, again, trainedViews, adapters.toString());
+        }
+        assertThat(new ObjectMapper().readTree(adapters.resolve("adapter_config.json").toFile()).get("r").asInt())
+                .isEqualTo(8);
+        assertThat(relativeError(logits(again, onBase.values(), batch), expected)).isLessThan(1e-6);
+    }
+
+    private static INDArray logits(Model model, Map<String, INDArray> params, Batch batch) {
+        Tape.ParamSource source = new Tape.ParamSource() {
+            @Override
+            public INDArray value(String name) {
+                return params.get(name);
+            }
+
+            @Override
+            public boolean trainable(String name) {
+                return false;
+            }
+
+            @Override
+            public INDArray grad(String name) {
+                return null;
+            }
+        };
+        try (Tape t = Tape.inference(source)) {
+            return model.forward(t, batch).logits().value().castTo(DataType.FLOAT).dup();
+        }
+    }
+
+    private static double relativeError(INDArray a, INDArray b) {
+        return a.sub(b).amaxNumber().doubleValue() / (b.amaxNumber().doubleValue() + 1e-6);
     }
 
     @Test

@@ -66,6 +66,11 @@ public final class FuyuType implements ModelType<FuyuConfig> {
         return FuyuConfig.fromHuggingFace(json);
     }
 
+    @Override
+    public JsonNode toUpstreamConfig(FuyuConfig config) {
+        return config.toHuggingFace();
+    }
+
     /**
      * The Hub's layout (transformers 4, and {@code adept/fuyu-8b} as published): {@code language_model.model.*},
      * {@code language_model.lm_head.*}, {@code vision_embed_tokens.*}.
