@@ -39,6 +39,7 @@ public final class Export {
 
     /** The full model, adapters merged, as a Hub folder; {@code tokenizer} (a file or null) is copied into it. */
     public static Written merged(ComputationGraph net, Path out, DataType dtype, Path tokenizer) throws IOException {
+        requireNew(out);
         ModelLayer layer = Graphs.modelLayer(net);
         ObjectNode config = (ObjectNode) JSON.readTree(layer.modelConfigJson());
         Map<String, INDArray> weights = mergeAdapters(Graphs.parameters(net), lora(config));
@@ -50,7 +51,9 @@ public final class Export {
         if (config.has("trainable")) {
             config.putArray("trainable");
         }
-        config.putNull("name_or_path");
+        if (config.has("name_or_path")) {
+            config.putNull("name_or_path");
+        }
         JsonNode upstream = upstreamConfig(layer.modelType(), config);
         return atomically(out, dir -> {
             Files.writeString(dir.resolve("config.json"), JSON.writerWithDefaultPrettyPrinter()
@@ -71,6 +74,7 @@ public final class Export {
      * {@code base_model.model.} names, and the LoRA settings; {@code base} names the base model for PEFT.
      */
     public static Written adapters(ComputationGraph net, Path out, String base) throws IOException {
+        requireNew(out);
         ModelLayer layer = Graphs.modelLayer(net);
         JsonNode config = JSON.readTree(layer.modelConfigJson());
         LoraConfig lora = lora(config);
@@ -145,11 +149,15 @@ public final class Export {
         void write(Path dir) throws IOException;
     }
 
-    /** Writes into a hidden sibling, then renames it to {@code out} (which must not exist). */
-    private static Written atomically(Path out, Writer writer, String line) throws IOException {
+    private static void requireNew(Path out) {
         if (Files.exists(out)) {
             throw new IllegalArgumentException(out + " already exists; choose another --out");
         }
+    }
+
+    /** Writes into a hidden sibling, then renames it to {@code out} (which must not exist). */
+    private static Written atomically(Path out, Writer writer, String line) throws IOException {
+        requireNew(out);
         Path parent = out.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         Path tmp = parent.resolve("." + out.getFileName() + "-" + UUID.randomUUID());

@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * shapes with gradient sharing in Spark local[2]. Each caption scores five tokens (BOS, "a", the colour, the shape,
  * the beginning-of-answer token), so a model that ignores the image cannot go below (ln 4 + ln 3) / 5 = 0.497 nats
  * per token; going well below it shows the patches are read. (Measured 2026-12-02: 1.59 after the first epoch, 0.29
- * after twelve; single-worker runs reach 0.22, the colour learnt perfectly, the shape not yet.)
+ * after twelve, 0.34-0.44 after ten in three runs of 2026-12-08, so the test runs twelve; single-worker runs reach 0.22, the colour learnt perfectly, the shape not yet.)
  */
 class FuyuTrainingTest {
     static final double IMAGE_BLIND = (Math.log(4) + Math.log(3)) / 5;
@@ -29,10 +29,10 @@ class FuyuTrainingTest {
         Path run = tmp.resolve("run");
         Trainer.train(ConfigLoader.load("../conf/fuyu-tiny-shapes.yaml", List.of("--data.dataset_dir=" + shapes,
                 "--data.tokenizer=" + shapes.resolve("tokenizer.json"), "--trainer.output_dir=" + run,
-                "--trainer.strategy=shared", "--spark.master=local[2]", "--trainer.max_epochs=10",
+                "--trainer.strategy=shared", "--spark.master=local[2]", "--trainer.max_epochs=12",
                 "--spark.conf.spark.ui.enabled=false"), Tasks.ALL), false, System.out);
         List<JsonNode> valid = MetricsFiles.rows(run, "valid");
-        assertThat(valid).hasSize(10);
+        assertThat(valid).hasSize(12);
         double first = valid.get(0).get("loss").asDouble(), last = valid.get(valid.size() - 1).get("loss").asDouble();
         assertThat(last).as("validation loss per token: " + valid).isLessThan(0.5 * first)
                 .isLessThan(0.85 * IMAGE_BLIND);
