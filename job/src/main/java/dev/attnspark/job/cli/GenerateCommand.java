@@ -16,12 +16,10 @@ import dev.attnspark.job.model.perceiverar.CausalLanguageModel;
 import dev.attnspark.job.model.perceiverar.Generator;
 import dev.attnspark.job.task.Tasks;
 import org.apache.hadoop.fs.Path;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "generate", mixinStandardHelpOptions = true,
@@ -85,28 +83,9 @@ final class GenerateCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage(), e);
         }
-        int[] generated = Generator.generate(clm, params(Graphs.parameters(loaded.network())), ids, options, t -> { });
+        int[] generated = Generator.generate(clm, Tape.ParamSource.readOnly(Graphs.parameters(loaded.network())), ids,
+                options, t -> { });
         System.out.println(prompt + tokenizer.decode(generated));
         return 0;
-    }
-
-    /** The checkpoint's parameters as a tape reads them, nothing trainable. */
-    private static Tape.ParamSource params(Map<String, INDArray> values) {
-        return new Tape.ParamSource() {
-            @Override
-            public INDArray value(String name) {
-                return values.get(name);
-            }
-
-            @Override
-            public boolean trainable(String name) {
-                return false;
-            }
-
-            @Override
-            public INDArray grad(String name) {
-                throw new UnsupportedOperationException("no gradients in generation");
-            }
-        };
     }
 }

@@ -110,22 +110,7 @@ class FuyuLoraTrainingTest {
     }
 
     private static INDArray logits(Model model, Map<String, INDArray> params, Batch batch) {
-        Tape.ParamSource source = new Tape.ParamSource() {
-            @Override
-            public INDArray value(String name) {
-                return params.get(name);
-            }
-
-            @Override
-            public boolean trainable(String name) {
-                return false;
-            }
-
-            @Override
-            public INDArray grad(String name) {
-                return null;
-            }
-        };
+        Tape.ParamSource source = Tape.ParamSource.readOnly(params);
         try (Tape t = Tape.inference(source)) {
             return model.forward(t, batch).logits().value().castTo(DataType.FLOAT).dup();
         }

@@ -60,6 +60,26 @@ public final class Tape implements AutoCloseable {
 
         /** The gradient view of a trainable parameter; asked for when backprop reaches the parameter. */
         INDArray grad(String name);
+
+        /** Named values for inference (generation, checks of exported weights): nothing trainable. */
+        static ParamSource readOnly(java.util.Map<String, INDArray> values) {
+            return new ParamSource() {
+                @Override
+                public INDArray value(String name) {
+                    return values.get(name);
+                }
+
+                @Override
+                public boolean trainable(String name) {
+                    return false;
+                }
+
+                @Override
+                public INDArray grad(String name) {
+                    throw new UnsupportedOperationException("read-only parameters have no gradients");
+                }
+            };
+        }
     }
 
     private record Step(Var out, Runnable backward) {}
