@@ -128,11 +128,13 @@ public final class Checkpoints {
             try (OutputStream out = new DigestOutputStream(fs.create(new Path(tmp, "model.zip"), false), sha)) {
                 ModelSerializer.writeModel(net, out, true);
             }
-            FrozenWeights.Source base = Graphs.modelLayer(net).frozenWeights();
-            Map<String, INDArray> frozen = Graphs.frozenParameters(net);
-            FrozenWeights.Source frozenSource = base != null && base.base() ? base : frozen.isEmpty() ? null
-                    : new FrozenWeights.Source(FrozenWeightsFiles.NAME,
-                            FrozenWeightsFiles.write(frozen, fs, new Path(tmp, FrozenWeightsFiles.NAME)));
+            FrozenWeights.Source frozenSource = Graphs.modelLayer(net).frozenWeights();
+            if (frozenSource == null || !frozenSource.base()) {
+                // the network's own frozen values go with it; a base read in place is recorded, not read or copied
+                Map<String, INDArray> frozen = Graphs.frozenParameters(net);
+                frozenSource = frozen.isEmpty() ? null : new FrozenWeights.Source(FrozenWeightsFiles.NAME,
+                        FrozenWeightsFiles.write(frozen, fs, new Path(tmp, FrozenWeightsFiles.NAME)));
+            }
             State state = at.written(HexFormat.of().formatHex(sha.digest()), frozenSource, Instant.now().toString());
             write(fs, new Path(tmp, "config.yaml"), configYaml);
             write(fs, new Path(tmp, "state.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state));

@@ -84,12 +84,13 @@ public final class Export {
         }
         Map<String, INDArray> trained = new LinkedHashMap<>();
         List<String> saved = new java.util.ArrayList<>();
-        for (var p : layer.trainableParameters()) {
-            trained.put("base_model.model." + p.name(), Graphs.parameters(net).get(p.name()));
-            if (!LoraConfig.isAdapter(p.name())) {
-                saved.add(p.name().substring(0, p.name().lastIndexOf('.')));
+        // the trained part only: a frozen base read in place is not needed, so not read
+        Graphs.trainableParameters(net).forEach((name, value) -> {
+            trained.put("base_model.model." + name, value);
+            if (!LoraConfig.isAdapter(name)) {
+                saved.add(name.substring(0, name.lastIndexOf('.')));
             }
-        }
+        });
         ObjectNode peft = JSON.createObjectNode();
         peft.put("peft_type", "LORA").put("task_type", "CAUSAL_LM").put("r", lora.r).put("lora_alpha", lora.alpha)
                 .put("lora_dropout", lora.dropout).put("bias", "none").put("inference_mode", true);

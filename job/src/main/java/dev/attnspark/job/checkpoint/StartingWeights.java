@@ -28,12 +28,12 @@ public final class StartingWeights {
     public static <C> List<String> load(ComputationGraph net, ModelType<C> type, C config, Configuration conf) {
         List<String> lines = new ArrayList<>();
         Model model = Graphs.modelLayer(net).model();
-        Map<String, org.nd4j.linalg.api.ndarray.INDArray> all = Graphs.parameters(net);
         FrozenWeights.Source base = Graphs.modelLayer(net).frozenWeights();
         for (ModelType.Start s : type.startingWeights(config)) {
-            // a frozen base read in place from these files already holds the frozen part
+            // a frozen base read in place from these files already holds the frozen part: load (and read) only the rest
             Map<String, org.nd4j.linalg.api.ndarray.INDArray> views = base != null && base.base()
-                    && base.location().equals(qualified(s.path(), conf)) ? trainable(net, all) : all;
+                    && base.location().equals(qualified(s.path(), conf)) ? Graphs.trainableParameters(net)
+                    : Graphs.parameters(net);
             UpstreamWeights.Report r;
             String what;
             if (isJobCheckpoint(s.path(), conf)) {
@@ -58,17 +58,6 @@ public final class StartingWeights {
                     s.prefix().isEmpty() ? "" : " under " + s.prefix(), what));
         }
         return lines;
-    }
-
-    private static Map<String, org.nd4j.linalg.api.ndarray.INDArray> trainable(
-            ComputationGraph net, Map<String, org.nd4j.linalg.api.ndarray.INDArray> all) {
-        Map<String, org.nd4j.linalg.api.ndarray.INDArray> out = new java.util.LinkedHashMap<>();
-        all.forEach((k, v) -> {
-            if (!Graphs.modelLayer(net).isFrozen(k)) {
-                out.put(k, v);
-            }
-        });
-        return out;
     }
 
     private static String qualified(String path, Configuration conf) {

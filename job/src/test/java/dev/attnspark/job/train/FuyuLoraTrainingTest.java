@@ -8,6 +8,7 @@ import dev.attnspark.job.checkpoint.FrozenWeightsFiles;
 import dev.attnspark.job.checkpoint.Export;
 import dev.attnspark.job.checkpoint.Safetensors;
 import dev.attnspark.job.checkpoint.SafetensorsFiles;
+import dev.attnspark.job.checkpoint.StartingWeights;
 import dev.attnspark.job.checkpoint.UpstreamWeights;
 import dev.attnspark.job.model.Batch;
 import dev.attnspark.job.model.Model;
@@ -18,16 +19,19 @@ import dev.attnspark.job.config.ConfigLoader;
 import dev.attnspark.job.model.ParamSpec;
 import dev.attnspark.job.model.ParamStore;
 import dev.attnspark.job.model.dl4j.Graphs;
+import dev.attnspark.job.model.dl4j.ModelLayer;
 import dev.attnspark.job.model.fuyu.FuyuConfig;
 import dev.attnspark.job.model.fuyu.FuyuType;
 import dev.attnspark.job.task.Tasks;
 import org.apache.hadoop.conf.Configuration;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.NoOp;
 
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -149,6 +153,32 @@ class FuyuLoraTrainingTest {
                 .isEqualTo(Graphs.modelLayer(loaded.network()).trainableParameters().stream()
                         .mapToLong(ParamSpec::length).sum())
                 .isLessThan(file.values().stream().mapToLong(INDArray::length).sum() / 10);
+    }
+
+    /** The trained part of a network over a base read in place is loaded from the base: lm_head, when trainable. */
+    @Test
+    void trainableParametersStartFromTheBaseReadInPlace(@TempDir Path tmp) throws Exception {
+        Path shapes = tmp.resolve("shapes");
+        SyntheticShapes.write(shapes, 8, 4, 60, 1);
+        Path base = hubFolder(tmp.resolve("fuyu-base"), shapes.resolve("tokenizer.json"));
+        FuyuConfig c = ModelTypes.readConfig(FuyuType.INSTANCE, base.resolve("config.json").toFile());
+        c.nameOrPath = base.toString();
+        c.lowCpuMemUsage = true;
+        c.lora.r = 4;
+        c.trainable = List.of("lm_head");
+        c = FuyuType.INSTANCE.validate(c, "model.");
+        ModelLayer layer = new ModelLayer(Graphs.MODEL, FuyuType.NAME, c, new NoOp(), List.of(),
+                FuyuType.INSTANCE.frozenPrefixes(c));
+        ComputationGraphConfiguration conf = Graphs.of(layer, 7, DataType.FLOAT);
+        Graphs.modelLayer(conf).frozenWeights(FrozenWeightsFiles.base(FuyuType.INSTANCE.frozenBase(c), CONF));
+        ComputationGraph net = new ComputationGraph(conf);
+        net.init();
+        StartingWeights.load(net, FuyuType.INSTANCE, c, CONF);
+        INDArray lmHead = Safetensors.read(base.resolve("model.safetensors")).get("lm_head.weight");
+        assertThat(Graphs.trainableParameters(net).get("lm_head.weight")).isEqualTo(lmHead);
+        assertThat(Graphs.parameters(net).get("lm_head.weight")).isEqualTo(lmHead);
+        assertThat(Graphs.frozenParameters(net).get("model.language_model.embed_tokens.weight").dataType())
+                .isEqualTo(DataType.BFLOAT16);
     }
 
     /** A Hub download of a random tiny Fuyu in BF16: config.json, model.safetensors, tokenizer.json. */

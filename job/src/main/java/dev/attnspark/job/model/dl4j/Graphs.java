@@ -58,6 +58,14 @@ public final class Graphs {
     }
 
     /**
+     * The trainable parameters by upstream name, as views into the network's parameters; unlike {@link #parameters}
+     * this never reads the frozen values (a frozen base read in place stays unread on a driver that only points at it).
+     */
+    public static Map<String, INDArray> trainableParameters(ComputationGraph net) {
+        return dev.attnspark.job.model.ParamStore.views(modelLayer(net).trainableParameters(), net.params());
+    }
+
+    /**
      * Makes the network, and every network built from its configuration (e.g. on executors), read its frozen values
      * from {@code source}; {@code values} are this network's own copy of them, or null to read them there too.
      */
