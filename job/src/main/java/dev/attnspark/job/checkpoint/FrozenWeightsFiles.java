@@ -142,10 +142,8 @@ public final class FrozenWeightsFiles implements FrozenWeights.Reader {
                 }
                 byte[] len = new byte[8];
                 in.readFully(0, len);
-                long headerLen = java.nio.ByteBuffer.wrap(len).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
-                if (headerLen <= 1 || headerLen > 100L << 20 || 8 + headerLen > size) {
-                    throw new IOException(f + ": not a safetensors file (header length " + headerLen + ")");
-                }
+                long headerLen = SafetensorsFiles.checkHeaderLength(java.nio.ByteBuffer.wrap(len)
+                        .order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(), size, f);
                 byte[] header = new byte[(int) headerLen];
                 in.readFully(8, header);
                 sha.update(header);
@@ -185,7 +183,7 @@ public final class FrozenWeightsFiles implements FrozenWeights.Reader {
                                 + source.sha256() + "): the file was replaced or damaged");
             }
             try (SafetensorsFiles files = SafetensorsFiles.open(local)) {
-                return views(files, names, renames, source.location());
+                return views(files, names, renames);
             }
         } finally {
             if (copy != null) {
@@ -200,7 +198,7 @@ public final class FrozenWeightsFiles implements FrozenWeights.Reader {
      * 16 bits where the file has them (a BF16 base stays BF16); the rest are float32.
      */
     private static Map<String, INDArray> views(SafetensorsFiles files, java.util.Set<String> names,
-                                               Map<String, String> renames, String location) throws IOException {
+                                               Map<String, String> renames) throws IOException {
         Map<String, String> keyOf = new LinkedHashMap<>();
         for (String key : files.names()) {
             String name = UpstreamWeights.resolveName(key, renames, names);

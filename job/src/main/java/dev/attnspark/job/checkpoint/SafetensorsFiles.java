@@ -93,6 +93,14 @@ public final class SafetensorsFiles implements WeightSource, AutoCloseable {
         return new SafetensorsFiles(entries);
     }
 
+    /** A file's header length, if it can be one for a file of {@code size} bytes; else an error naming the file. */
+    static long checkHeaderLength(long headerLen, long size, Object file) throws IOException {
+        if (headerLen <= 1 || headerLen > MAX_HEADER || 8 + headerLen > size) {
+            throw new IOException(file + ": not a safetensors file (header length " + headerLen + ")");
+        }
+        return headerLen;
+    }
+
     /** The tensors of one file, from its header. */
     private static Map<String, Entry> header(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
@@ -101,10 +109,7 @@ public final class SafetensorsFiles implements WeightSource, AutoCloseable {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             readFully(ch, len, 0, file);
-            long headerLen = len.flip().getLong();
-            if (headerLen <= 1 || headerLen > MAX_HEADER || 8 + headerLen > ch.size()) {
-                throw new IOException(file + ": not a safetensors file (header length " + headerLen + ")");
-            }
+            long headerLen = checkHeaderLength(len.flip().getLong(), ch.size(), file);
             ByteBuffer h = ByteBuffer.allocate((int) headerLen);
             readFully(ch, h, 8, file);
             JsonNode header;
