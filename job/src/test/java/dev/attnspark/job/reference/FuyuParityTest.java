@@ -5,13 +5,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.attnspark.job.checkpoint.Safetensors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -98,27 +97,16 @@ class FuyuParityTest {
 
     /** A safetensors file of BF16 tensors, each float32 rounded to nearest even as torch's {@code .bfloat16()}. */
     private static void writeBf16(Map<String, INDArray> tensors, Path file) throws IOException {
-        ObjectNode header = new ObjectMapper().createObjectNode();
-        long offset = 0;
-        for (Map.Entry<String, INDArray> e : tensors.entrySet()) {
-            ObjectNode t = header.putObject(e.getKey());
-            t.put("dtype", "BF16");
-            var shape = t.putArray("shape");
-            for (long d : e.getValue().shape()) {
-                shape.add(d);
+        Map<String, INDArray> bf16 = new LinkedHashMap<>();
+        tensors.forEach((name, a) -> {
+            float[] v = a.dup('c').data().asFloat();
+            for (int i = 0; i < v.length; i++) {
+                v[i] = Float.intBitsToFloat(Safetensors.bfloat16(v[i]) << 16); // exact in BF16, so the cast is exact
             }
-            long bytes = 2 * e.getValue().length();
-            t.putArray("data_offsets").add(offset).add(offset + bytes);
-            offset += bytes;
+            bf16.put(name, Nd4j.create(v, a.shape(), 'c').castTo(DataType.BFLOAT16));
+        });
+        try (OutputStream out = Files.newOutputStream(file)) {
+            Safetensors.write(bf16, Map.of(), out);
         }
-        byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
-        ByteBuffer buf = ByteBuffer.allocate((int) (8 + json.length + offset)).order(ByteOrder.LITTLE_ENDIAN);
-        buf.putLong(json.length).put(json);
-        for (INDArray a : tensors.values()) {
-            for (float f : a.dup('c').data().asFloat()) {
-                buf.putShort(Safetensors.bfloat16(f));
-            }
-        }
-        Files.write(file, buf.array());
     }
 }

@@ -15,14 +15,12 @@ import dev.attnspark.job.model.Model;
 import dev.attnspark.job.model.autograd.Tape;
 import dev.attnspark.job.model.core.LoraConfig;
 import dev.attnspark.job.model.registry.ModelTypes;
-import dev.attnspark.job.config.ConfigLoader;
 import dev.attnspark.job.model.ParamSpec;
 import dev.attnspark.job.model.ParamStore;
 import dev.attnspark.job.model.dl4j.Graphs;
 import dev.attnspark.job.model.dl4j.ModelLayer;
 import dev.attnspark.job.model.fuyu.FuyuConfig;
 import dev.attnspark.job.model.fuyu.FuyuType;
-import dev.attnspark.job.task.Tasks;
 import org.apache.hadoop.conf.Configuration;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -55,11 +53,9 @@ class FuyuLoraTrainingTest {
         Path shapes = tmp.resolve("shapes");
         SyntheticShapes.write(shapes, 400, 80, 60, 1);
         Path run = tmp.resolve("run");
-        Trainer.train(ConfigLoader.load("../conf/fuyu-tiny-shapes.yaml", List.of("--data.dataset_dir=" + shapes,
-                "--data.tokenizer=" + shapes.resolve("tokenizer.json"), "--trainer.output_dir=" + run,
-                "--model.lora.r=8", "--model.lora.alpha=16", "--model.trainable=[lm_head]",
-                "--trainer.strategy=shared", "--spark.master=local[2]", "--trainer.max_epochs=5",
-                "--spark.conf.spark.ui.enabled=false"), Tasks.ALL), false, System.out);
+        FuyuTrainingTest.trainShapes(shapes, run, "--model.lora.r=8", "--model.lora.alpha=16",
+                "--model.trainable=[lm_head]", "--trainer.strategy=shared", "--spark.master=local[2]",
+                "--trainer.max_epochs=5");
 
         List<JsonNode> valid = MetricsFiles.rows(run, "valid");
         double first = valid.get(0).get("loss").asDouble(), last = valid.get(valid.size() - 1).get("loss").asDouble();
@@ -130,11 +126,9 @@ class FuyuLoraTrainingTest {
         SyntheticShapes.write(shapes, 64, 16, 60, 1);
         Path base = hubFolder(tmp.resolve("fuyu-base"), shapes.resolve("tokenizer.json"));
         Path run = tmp.resolve("run");
-        Trainer.train(ConfigLoader.load("../conf/fuyu-tiny-shapes.yaml", List.of("--data.dataset_dir=" + shapes,
-                "--model.config_overrides=null", "--model.name_or_path=" + base, "--model.low_cpu_mem_usage=true",
-                "--model.lora.r=4", "--data.tokenizer=null", "--trainer.output_dir=" + run, "--trainer.strategy=single",
-                "--trainer.max_epochs=1", "--spark.master=local[1]", "--spark.conf.spark.ui.enabled=false"),
-                Tasks.ALL), false, System.out);
+        FuyuTrainingTest.trainShapes(shapes, run, "--model.config_overrides=null", "--model.name_or_path=" + base,
+                "--model.low_cpu_mem_usage=true", "--model.lora.r=4", "--data.tokenizer=null",
+                "--trainer.strategy=single", "--trainer.max_epochs=1", "--spark.master=local[1]");
 
         assertThat(run.resolve(FrozenWeightsFiles.NAME)).doesNotExist();
         Checkpoints.Loaded loaded = Checkpoints.load(new org.apache.hadoop.fs.Path(run.toString()), CONF);

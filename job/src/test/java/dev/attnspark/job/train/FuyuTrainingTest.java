@@ -27,10 +27,7 @@ class FuyuTrainingTest {
         Path shapes = tmp.resolve("shapes");
         SyntheticShapes.write(shapes, 600, 120, 60, 1);
         Path run = tmp.resolve("run");
-        Trainer.train(ConfigLoader.load("../conf/fuyu-tiny-shapes.yaml", List.of("--data.dataset_dir=" + shapes,
-                "--data.tokenizer=" + shapes.resolve("tokenizer.json"), "--trainer.output_dir=" + run,
-                "--trainer.strategy=shared", "--spark.master=local[2]", "--trainer.max_epochs=12",
-                "--spark.conf.spark.ui.enabled=false"), Tasks.ALL), false, System.out);
+        trainShapes(shapes, run, "--trainer.strategy=shared", "--spark.master=local[2]", "--trainer.max_epochs=12");
         List<JsonNode> valid = MetricsFiles.rows(run, "valid");
         assertThat(valid).hasSize(12);
         double first = valid.get(0).get("loss").asDouble(), last = valid.get(valid.size() - 1).get("loss").asDouble();
@@ -38,5 +35,17 @@ class FuyuTrainingTest {
                 .isLessThan(0.85 * IMAGE_BLIND);
         assertThat(valid.get(valid.size() - 1).get("perplexity").asDouble()).isCloseTo(Math.exp(last),
                 org.assertj.core.data.Offset.offset(1e-6));
+    }
+
+    /**
+     * Trains {@code conf/fuyu-tiny-shapes.yaml} on the shapes at {@code shapes} (with their tokenizer) into
+     * {@code run}, the Spark UI off; {@code overrides} come last, so they may replace any of these.
+     */
+    static Trainer.Result trainShapes(Path shapes, Path run, String... overrides) {
+        List<String> args = new java.util.ArrayList<>(List.of("--data.dataset_dir=" + shapes,
+                "--data.tokenizer=" + shapes.resolve("tokenizer.json"), "--trainer.output_dir=" + run,
+                "--spark.conf.spark.ui.enabled=false"));
+        args.addAll(List.of(overrides));
+        return Trainer.train(ConfigLoader.load("../conf/fuyu-tiny-shapes.yaml", args, Tasks.ALL), false, System.out);
     }
 }
