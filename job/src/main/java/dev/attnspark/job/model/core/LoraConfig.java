@@ -42,7 +42,7 @@ public class LoraConfig {
 
     /** Whether a parameter is an adapter matrix ({@code <module>.lora_A.weight}, {@code <module>.lora_B.weight}). */
     public static boolean isAdapter(String param) {
-        return param.contains(".lora_A.") || param.contains(".lora_B.") || param.startsWith("lora_");
+        return param.contains(".lora_A.") || param.contains(".lora_B.");
     }
 
     /** Fills empty {@code target_modules} with a family's default targets. */
