@@ -35,7 +35,8 @@ public final class Linear {
         if (loraA == null) {
             return y;
         }
-        Var down = F.linear(F.dropout(x, loraDropout), t.param(loraA), null);
-        return F.add(y, F.scale(F.linear(down, t.param(loraB), null), scaling));
+        // alpha/r scales the rank-r activations, not the output-sized ones: one output-sized array fewer per layer
+        Var down = F.scale(F.linear(F.dropout(x, loraDropout), t.param(loraA), null), scaling);
+        return F.add(y, F.linear(down, t.param(loraB), null));
     }
 }
